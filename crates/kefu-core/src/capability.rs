@@ -1,0 +1,199 @@
+//! Which vendor a client talks to, and which operations it offers.
+//!
+//! Every operation of the four traits has an [`Operation`]; a client reports
+//! the set it supports as [`Capabilities`], and an unsupported call fails with
+//! [`Error::Unsupported`](crate::Error::Unsupported) before any I/O.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+
+/// A customer-service cloud kefu can talk to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Vendor {
+    /// Sobot (智齿科技), e-commerce platform API.
+    Sobot,
+    /// Easemob Kefu (环信客服云), API open platform.
+    Easemob,
+}
+
+impl Vendor {
+    /// Every vendor kefu knows, built or not.
+    pub const ALL: [Vendor; 2] = [Vendor::Sobot, Vendor::Easemob];
+
+    /// The lowercase name used in config, env and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Vendor::Sobot => "sobot",
+            Vendor::Easemob => "easemob",
+        }
+    }
+}
+
+impl fmt::Display for Vendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Vendor {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "sobot" => Ok(Vendor::Sobot),
+            "easemob" => Ok(Vendor::Easemob),
+            other => Err(Error::invalid(
+                "vendor",
+                format!("must be `sobot` or `easemob`, not {other:?}"),
+            )),
+        }
+    }
+}
+
+macro_rules! operations {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
+        /// One operation of the four traits.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Operation {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Operation {
+            /// Every operation, in trait order.
+            pub const ALL: &'static [Operation] = &[$(Operation::$variant,)*];
+
+            /// A stable, human-readable name (`agents.disable`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Operation::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+operations! {
+    /// [`TenantAdmin::list_tenants`](crate::TenantAdmin::list_tenants)
+    ListTenants => "tenants.list",
+    /// [`TenantAdmin::add_tenant`](crate::TenantAdmin::add_tenant)
+    AddTenant => "tenants.add",
+    /// [`TenantAdmin::update_tenant`](crate::TenantAdmin::update_tenant)
+    UpdateTenant => "tenants.update",
+    /// [`TenantAdmin::app_keys`](crate::TenantAdmin::app_keys)
+    ListAppKeys => "tenants.app-keys",
+    /// [`AgentAdmin::list_agents`](crate::AgentAdmin::list_agents)
+    ListAgents => "agents.list",
+    /// [`AgentAdmin::add_agent`](crate::AgentAdmin::add_agent)
+    AddAgent => "agents.add",
+    /// [`AgentAdmin::update_agent`](crate::AgentAdmin::update_agent)
+    UpdateAgent => "agents.update",
+    /// [`AgentAdmin::delete_agent`](crate::AgentAdmin::delete_agent)
+    DeleteAgent => "agents.delete",
+    /// [`AgentAdmin::enable_agent`](crate::AgentAdmin::enable_agent)
+    EnableAgent => "agents.enable",
+    /// [`AgentAdmin::disable_agent`](crate::AgentAdmin::disable_agent)
+    DisableAgent => "agents.disable",
+    /// [`AgentAdmin::set_agent_password`](crate::AgentAdmin::set_agent_password)
+    SetAgentPassword => "agents.set-password",
+    /// [`AgentAdmin::list_roles`](crate::AgentAdmin::list_roles)
+    ListRoles => "roles.list",
+    /// [`SessionHistory::sessions`](crate::SessionHistory::sessions)
+    ListSessions => "sessions.export",
+    /// [`SessionHistory::chats`](crate::SessionHistory::chats)
+    ListChats => "chats.list",
+    /// [`Reports::agent_stats`](crate::Reports::agent_stats)
+    AgentStats => "reports.agent-stats",
+    /// [`Reports::export_report`](crate::Reports::export_report)
+    ExportReport => "reports.export",
+    /// [`Reports::agent_status_log`](crate::Reports::agent_status_log)
+    AgentStatusLog => "reports.agent-status",
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The operations one client offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capabilities {
+    vendor: Vendor,
+    supported: Vec<Operation>,
+}
+
+impl Capabilities {
+    /// A client of `vendor` offering exactly `supported`.
+    pub fn new(vendor: Vendor, supported: &[Operation]) -> Self {
+        let mut supported = supported.to_vec();
+        supported.sort();
+        supported.dedup();
+        Self { vendor, supported }
+    }
+
+    /// The vendor these capabilities describe.
+    pub fn vendor(&self) -> Vendor {
+        self.vendor
+    }
+
+    /// Whether `op` is offered.
+    pub fn supports(&self, op: Operation) -> bool {
+        self.supported.binary_search(&op).is_ok()
+    }
+
+    /// The offered operations, in trait order.
+    pub fn supported(&self) -> impl Iterator<Item = Operation> + '_ {
+        self.supported.iter().copied()
+    }
+
+    /// The operations not offered, in trait order.
+    pub fn unsupported(&self) -> impl Iterator<Item = Operation> + '_ {
+        Operation::ALL.iter().copied().filter(|op| !self.supports(*op))
+    }
+
+    /// `Ok` if offered, else [`Error::Unsupported`]; call before any I/O.
+    pub fn check(&self, op: Operation) -> Result<()> {
+        if self.supports(op) {
+            Ok(())
+        } else {
+            Err(Error::unsupported(self.vendor, op))
+        }
+    }
+}
+
+/// What every kefu client is: a vendor with capabilities.
+///
+/// All four traits extend it, so an `Arc<dyn AgentAdmin>` can still be asked
+/// what it can do.
+pub trait Provider: Send + Sync + fmt::Debug {
+    /// The vendor behind this client.
+    fn vendor(&self) -> Vendor;
+
+    /// The operations this client offers.
+    fn capabilities(&self) -> Capabilities;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_refuses_what_is_not_offered() {
+        let caps = Capabilities::new(Vendor::Easemob, &[Operation::ListAgents]);
+        assert!(caps.check(Operation::ListAgents).is_ok());
+        let err = caps.check(Operation::ListTenants).unwrap_err();
+        assert_eq!(err.to_string(), "easemob does not support tenants.list");
+        assert_eq!(caps.unsupported().count(), Operation::ALL.len() - 1);
+    }
+
+    #[test]
+    fn vendor_parses_case_insensitively() {
+        assert_eq!("Sobot".parse::<Vendor>().unwrap(), Vendor::Sobot);
+        assert_eq!("bogus".parse::<Vendor>().unwrap_err().field(), Some("vendor"));
+    }
+}

@@ -1,0 +1,341 @@
+//! The one error type of kefu.
+//!
+//! Vendors keep their wire errors private and convert them at the edge into
+//! [`Error`]; a caller matches on the variant (or on [`Error::kind`]) and asks
+//! [`Error::is_retryable`] whether trying again may help.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+use crate::capability::{Operation, Vendor};
+
+/// Result with kefu's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A boxed underlying cause.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A refusal as the vendor worded it: its code and message, verbatim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VendorError {
+    /// Which vendor answered.
+    pub vendor: Vendor,
+    /// The vendor's code as sent (`999999`, `API_104`, `status 4`, `HTTP 502`).
+    pub code: String,
+    /// The vendor's message as sent (may be empty).
+    pub message: String,
+    /// The HTTP status of the answer, when there was one.
+    pub http_status: Option<u16>,
+}
+
+impl VendorError {
+    /// A vendor refusal.
+    pub fn new(vendor: Vendor, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            vendor,
+            code: code.into(),
+            message: message.into(),
+            http_status: None,
+        }
+    }
+
+    /// Records the HTTP status it came with.
+    pub fn with_http_status(mut self, status: u16) -> Self {
+        self.http_status = Some(status);
+        self
+    }
+}
+
+impl fmt::Display for VendorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} refused with code {}", self.vendor, self.code)?;
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong, as a caller can act on it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The caller's input was refused before anything was sent.
+    #[error("invalid input: `{field}` {reason}")]
+    InvalidInput {
+        /// The field as the caller knows it (vendor parameter name where there is one).
+        field: Cow<'static, str>,
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// This vendor has no such operation; nothing was sent.
+    #[error("{vendor} does not support {operation}")]
+    Unsupported {
+        /// The vendor asked.
+        vendor: Vendor,
+        /// The operation asked for.
+        operation: Operation,
+    },
+
+    /// Credentials, token or signature refused (after one fresh retry where that applies).
+    #[error("authentication failed: {0}")]
+    Authentication(VendorError),
+
+    /// The thing operated on does not exist.
+    #[error("not found: {0}")]
+    NotFound(VendorError),
+
+    /// The thing being created already exists.
+    #[error("already exists: {0}")]
+    AlreadyExists(VendorError),
+
+    /// A quota of the account is used up (e.g. agent seats). Not retryable.
+    #[error("quota exceeded: {0}")]
+    QuotaExceeded(VendorError),
+
+    /// Too many calls; retry after the given time, if the vendor said.
+    #[error("rate limited: {error}")]
+    RateLimited {
+        /// The vendor's refusal.
+        error: VendorError,
+        /// How long the vendor asked us to wait.
+        retry_after: Option<Duration>,
+    },
+
+    /// Any other refusal, with the vendor's code and message verbatim.
+    #[error("{0}")]
+    Vendor(VendorError),
+
+    /// The exchange failed below HTTP semantics (DNS, connect, reset, TLS).
+    #[error("transport error talking to {vendor}: {message}")]
+    Transport {
+        /// The vendor being called.
+        vendor: Vendor,
+        /// What failed, without URL or credentials.
+        message: String,
+        /// The cause.
+        #[source]
+        source: Option<BoxError>,
+        /// True when the request certainly did not reach the vendor (connect failed).
+        not_sent: bool,
+    },
+
+    /// The exchange took longer than allowed.
+    #[error("timed out talking to {vendor}: {message}")]
+    Timeout {
+        /// The vendor being called.
+        vendor: Vendor,
+        /// Which deadline passed.
+        message: String,
+    },
+
+    /// The answer could not be understood.
+    #[error("undecodable response from {vendor}: {reason} (body starts: {excerpt:?})")]
+    Decode {
+        /// The vendor that answered.
+        vendor: Vendor,
+        /// What was wrong with it.
+        reason: String,
+        /// A short, secret-free start of the body.
+        excerpt: String,
+    },
+
+    /// A write may or may not have happened, and reconciling did not settle it.
+    #[error("outcome unknown for {operation} on {vendor}: {message}")]
+    OutcomeUnknown {
+        /// The vendor called.
+        vendor: Vendor,
+        /// The write.
+        operation: Operation,
+        /// What is known.
+        message: String,
+    },
+
+    /// Configuration is missing or wrong (base URL, credentials, zone).
+    #[error("configuration error: `{key}` {reason}")]
+    Config {
+        /// The setting (an environment variable or builder method name).
+        key: Cow<'static, str>,
+        /// Why it was refused.
+        reason: String,
+    },
+}
+
+/// The kind of an [`Error`], for callers that only branch on the category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// See [`Error::InvalidInput`].
+    InvalidInput,
+    /// See [`Error::Unsupported`].
+    Unsupported,
+    /// See [`Error::Authentication`].
+    Authentication,
+    /// See [`Error::NotFound`].
+    NotFound,
+    /// See [`Error::AlreadyExists`].
+    AlreadyExists,
+    /// See [`Error::QuotaExceeded`].
+    QuotaExceeded,
+    /// See [`Error::RateLimited`].
+    RateLimited,
+    /// See [`Error::Vendor`].
+    Vendor,
+    /// See [`Error::Transport`].
+    Transport,
+    /// See [`Error::Timeout`].
+    Timeout,
+    /// See [`Error::Decode`].
+    Decode,
+    /// See [`Error::OutcomeUnknown`].
+    OutcomeUnknown,
+    /// See [`Error::Config`].
+    Config,
+}
+
+impl Error {
+    /// Input refused before I/O.
+    pub fn invalid(field: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Operation not offered by this vendor.
+    pub fn unsupported(vendor: Vendor, operation: Operation) -> Self {
+        Self::Unsupported { vendor, operation }
+    }
+
+    /// Configuration refused.
+    pub fn config(key: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Self {
+        Self::Config {
+            key: key.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Undecodable answer; `body` is cut to a short excerpt here, so no caller
+    /// can forget to bound it.
+    pub fn decode(vendor: Vendor, reason: impl Into<String>, body: &[u8]) -> Self {
+        Self::Decode {
+            vendor,
+            reason: reason.into(),
+            excerpt: excerpt(body, 120),
+        }
+    }
+
+    /// The category.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidInput { .. } => ErrorKind::InvalidInput,
+            Self::Unsupported { .. } => ErrorKind::Unsupported,
+            Self::Authentication(_) => ErrorKind::Authentication,
+            Self::NotFound(_) => ErrorKind::NotFound,
+            Self::AlreadyExists(_) => ErrorKind::AlreadyExists,
+            Self::QuotaExceeded(_) => ErrorKind::QuotaExceeded,
+            Self::RateLimited { .. } => ErrorKind::RateLimited,
+            Self::Vendor(_) => ErrorKind::Vendor,
+            Self::Transport { .. } => ErrorKind::Transport,
+            Self::Timeout { .. } => ErrorKind::Timeout,
+            Self::Decode { .. } => ErrorKind::Decode,
+            Self::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
+            Self::Config { .. } => ErrorKind::Config,
+        }
+    }
+
+    /// Whether trying the same call again later may succeed.
+    ///
+    /// This says nothing about whether a retry is *safe*: a write whose outcome
+    /// is unknown must not be blindly repeated (the transport decides that).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::RateLimited { .. } | Self::Transport { .. } | Self::Timeout { .. } => true,
+            Self::Vendor(e) => e.http_status.is_some_and(|s| s >= 500 || s == 429),
+            // A body we cannot read is usually a proxy's error page.
+            Self::Decode { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The vendor's refusal, when the vendor refused.
+    pub fn vendor_error(&self) -> Option<&VendorError> {
+        match self {
+            Self::Authentication(e)
+            | Self::NotFound(e)
+            | Self::AlreadyExists(e)
+            | Self::QuotaExceeded(e)
+            | Self::Vendor(e)
+            | Self::RateLimited { error: e, .. } => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The field named by an [`Error::InvalidInput`].
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::InvalidInput { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+/// A short, printable, bounded start of a body, for error messages.
+///
+/// Invalid UTF-8 is replaced, control characters escaped, and anything that
+/// looks like a credential parameter (`token=`, `secretId`, ...) is cut at
+/// that point so an echoed request can never leak through an error.
+pub fn excerpt(body: &[u8], max_chars: usize) -> String {
+    let head = &body[..body.len().min(max_chars * 4)];
+    let text = String::from_utf8_lossy(head);
+    let mut out: String = text
+        .chars()
+        .take(max_chars)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let lower = out.to_ascii_lowercase();
+    const MARKERS: [&str; 8] = [
+        "token", "secret", "password", "unionkey", "union_key", "sign", "kefu-token", "accesstoken",
+    ];
+    if let Some(cut) = MARKERS.iter().filter_map(|m| lower.find(m)).min() {
+        out.truncate(cut);
+        out.push_str("[…redacted]");
+    } else if text.chars().count() > max_chars || body.len() > head.len() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_retryability() {
+        let v = VendorError::new(Vendor::Easemob, "API_104", "agent user not exist");
+        assert_eq!(Error::NotFound(v.clone()).kind(), ErrorKind::NotFound);
+        assert!(!Error::NotFound(v.clone()).is_retryable());
+        assert!(Error::Vendor(v.clone().with_http_status(503)).is_retryable());
+        assert!(!Error::Vendor(v).is_retryable());
+        assert!(!Error::invalid("email", "x").is_retryable());
+    }
+
+    #[test]
+    fn display_names_field_and_vendor_code() {
+        let e = Error::invalid("password", "must be at least 8 characters");
+        assert_eq!(e.to_string(), "invalid input: `password` must be at least 8 characters");
+        let e = Error::QuotaExceeded(VendorError::new(Vendor::Sobot, "200007", "在线客服数量不足"));
+        assert_eq!(e.to_string(), "quota exceeded: sobot refused with code 200007: 在线客服数量不足");
+    }
+
+    #[test]
+    fn excerpt_is_bounded_and_cuts_credentials() {
+        let long = vec![b'a'; 10_000];
+        assert!(excerpt(&long, 50).chars().count() <= 51);
+        let e = excerpt(br#"{"ok":1,"token":"abcdef"}"#, 120);
+        assert!(!e.contains("abcdef"), "{e}");
+        assert_eq!(excerpt(&[0xff, 0xfe, b'x'], 10), "\u{fffd}\u{fffd}x");
+    }
+}

@@ -1,0 +1,213 @@
+//! Turning the vendors' times into real instants.
+//!
+//! Easemob sends naive local times (`2018-04-19 15:00:59`) that are only
+//! meaningful in the tenant's zone (its agents carry `"timeZone": "UTC+8"`);
+//! Sobot sends epoch milliseconds. Both become `DateTime<Utc>`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+
+use crate::error::{Error, Result};
+
+/// A tenant's fixed UTC offset. Default UTC+8 (China Standard Time, no DST).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Zone(FixedOffset);
+
+impl Zone {
+    /// China Standard Time, UTC+8: the default for both vendors.
+    pub const CHINA: Zone = match FixedOffset::east_opt(8 * 3600) {
+        Some(o) => Zone(o),
+        None => panic!("UTC+8 is a valid offset"),
+    };
+
+    /// UTC.
+    pub const UTC: Zone = match FixedOffset::east_opt(0) {
+        Some(o) => Zone(o),
+        None => panic!("UTC is a valid offset"),
+    };
+
+    /// The offset.
+    pub fn offset(self) -> FixedOffset {
+        self.0
+    }
+
+    /// Reads a naive local time in this zone.
+    pub fn localize(self, naive: NaiveDateTime) -> DateTime<Utc> {
+        // A fixed offset has no gaps or folds, so this is always single.
+        self.0
+            .from_local_datetime(&naive)
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| naive.and_utc())
+    }
+
+    /// The first instant of `date` in this zone.
+    pub fn start_of(self, date: NaiveDate) -> DateTime<Utc> {
+        self.localize(date.and_time(chrono::NaiveTime::MIN))
+    }
+
+    /// The calendar date of `at` in this zone.
+    pub fn date_of(self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.0).date_naive()
+    }
+}
+
+impl Default for Zone {
+    fn default() -> Self {
+        Zone::CHINA
+    }
+}
+
+impl fmt::Debug for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Zone({})", self.0)
+    }
+}
+
+impl fmt::Display for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl FromStr for Zone {
+    type Err = Error;
+
+    /// Accepts `UTC+8`, `UTC-05:30`, `+08:00`, `+0800`, `Z`, `UTC`.
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || Error::invalid("zone", format!("{s:?} is not a UTC offset like UTC+8 or +08:00"));
+        let t = s.trim();
+        let rest = t
+            .strip_prefix("UTC")
+            .or_else(|| t.strip_prefix("GMT"))
+            .unwrap_or(t);
+        if rest.is_empty() || rest == "Z" {
+            return Ok(Zone::UTC);
+        }
+        let (sign, digits) = match rest.as_bytes()[0] {
+            b'+' => (1, &rest[1..]),
+            b'-' => (-1, &rest[1..]),
+            _ => return Err(bad()),
+        };
+        let (h, m) = if let Some((h, m)) = digits.split_once(':') {
+            (h, m)
+        } else if digits.len() == 4 {
+            digits.split_at(2)
+        } else {
+            (digits, "0")
+        };
+        let h: i32 = h.parse().map_err(|_| bad())?;
+        let m: i32 = m.parse().map_err(|_| bad())?;
+        if h > 14 || m > 59 {
+            return Err(bad());
+        }
+        FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+            .map(Zone)
+            .ok_or_else(bad)
+    }
+}
+
+/// Parses Easemob's naive `yyyy-MM-dd HH:mm:ss` (optionally with millis) in `zone`.
+pub fn parse_naive(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
+    let t = text.trim();
+    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+        .map(|n| zone.localize(n))
+}
+
+/// Parses an instant with an offset, tolerating Easemob's `+0800` (no colon).
+pub fn parse_offset(text: &str) -> Option<DateTime<Utc>> {
+    let t = text.trim();
+    DateTime::parse_from_rfc3339(t)
+        .or_else(|_| DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f%z"))
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// Parses any vendor time: an offset time, else a naive time in `zone`, else
+/// epoch milliseconds (Sobot), possibly as a string.
+pub fn parse_any(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
+    parse_offset(text)
+        .or_else(|| parse_naive(text, zone))
+        .or_else(|| text.trim().parse::<i64>().ok().and_then(from_millis))
+}
+
+/// Epoch milliseconds to an instant.
+pub fn from_millis(millis: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(millis)
+}
+
+/// Parses a `YYYY-MM-DD` date.
+pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::invalid(field, format!("{text:?} is not a date (YYYY-MM-DD)")))
+}
+
+/// Parses an RFC 3339 instant or a `YYYY-MM-DD` date (its start in `zone`).
+pub fn parse_instant(field: &'static str, text: &str, zone: Zone) -> Result<DateTime<Utc>> {
+    if let Ok(d) = DateTime::parse_from_rfc3339(text.trim()) {
+        return Ok(d.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map(|d| zone.start_of(d))
+        .map_err(|_| {
+            Error::invalid(
+                field,
+                format!("{text:?} is not an RFC 3339 time (2024-05-01T00:00:00Z) or a date (2024-05-01)"),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn easemob_naive_time_is_read_in_the_tenant_zone() {
+        let t = parse_naive("2018-04-19 15:00:59", Zone::CHINA).unwrap();
+        assert_eq!(t.to_rfc3339(), "2018-04-19T07:00:59+00:00");
+        let t = parse_naive("2018-04-19 15:00:59", "UTC-5".parse().unwrap()).unwrap();
+        assert_eq!(t.to_rfc3339(), "2018-04-19T20:00:59+00:00");
+    }
+
+    #[test]
+    fn role_times_without_colon_in_offset() {
+        let t = parse_offset("2018-03-23T16:02:02.000+0800").unwrap();
+        assert_eq!(t.to_rfc3339(), "2018-03-23T08:02:02+00:00");
+    }
+
+    #[test]
+    fn zones_parse_in_every_spelling() {
+        for s in ["UTC+8", "+08:00", "+0800", "UTC+08:00", "GMT+8"] {
+            assert_eq!(s.parse::<Zone>().unwrap(), Zone::CHINA, "{s}");
+        }
+        assert!("UTC+99".parse::<Zone>().is_err());
+        assert!("Asia/Shanghai".parse::<Zone>().is_err());
+    }
+
+    #[test]
+    fn millis_and_any() {
+        assert_eq!(
+            parse_any("1571037571921", Zone::CHINA).unwrap().to_rfc3339(),
+            "2019-10-14T07:19:31.921+00:00"
+        );
+        assert!(parse_any("", Zone::CHINA).is_none());
+    }
+
+    #[test]
+    fn instants_and_dates_from_the_command_line() {
+        let z = Zone::CHINA;
+        assert_eq!(
+            parse_instant("from", "2024-05-01", z).unwrap().to_rfc3339(),
+            "2024-04-30T16:00:00+00:00"
+        );
+        assert_eq!(
+            parse_instant("from", "2024-05-01T08:00:00+08:00", z).unwrap().to_rfc3339(),
+            "2024-05-01T00:00:00+00:00"
+        );
+        assert_eq!(parse_instant("from", "May 1", z).unwrap_err().field(), Some("from"));
+    }
+}
