@@ -1,1 +1,26 @@
-//! (being built)
+//! The one transport both vendor crates use.
+//!
+//! Everything about getting bytes to a vendor and back that is not vendor
+//! specific lives here, once: base-URL policy ([`endpoint`]), timeouts and
+//! retries ([`policy`], [`transport`]), pacing below a vendor's call-rate
+//! limit ([`pacer`]), secret-free request descriptions and tracing
+//! ([`request`]), and tolerant reading of loosely typed JSON ([`lenient`]).
+//!
+//! A vendor crate builds a [`WireRequest`], hands [`Transport::call`] a
+//! decoder that turns the [`WireResponse`] into a record or a typed
+//! [`kefu_core::Error`], and the transport decides whether a failure may be
+//! retried: reads and requests that provably never left are; a write whose
+//! outcome is unknown never is.
+
+pub mod endpoint;
+pub mod lenient;
+pub mod pacer;
+pub mod policy;
+pub mod request;
+pub mod transport;
+
+pub use endpoint::parse_base_url;
+pub use pacer::Pacer;
+pub use policy::{RetryPolicy, TransportConfig};
+pub use request::{WireRequest, WireResponse};
+pub use transport::{is_ambiguous_write_failure, status_error, Transport};

@@ -1,0 +1,112 @@
+//! Timeouts and retry settings, with their documented defaults.
+
+use std::time::Duration;
+
+/// How failures are retried.
+///
+/// Defaults: 3 attempts (so a read survives two transient faults in a row),
+/// exponential backoff from 200 ms doubling to at most 5 s with full jitter,
+/// at most 30 s spent retrying, and a vendor's `Retry-After` honored up to
+/// that budget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in all, including the first (1 disables retries).
+    pub max_attempts: u32,
+    /// Delay before the first retry.
+    pub initial_backoff: Duration,
+    /// Largest delay between attempts.
+    pub max_backoff: Duration,
+    /// Time budget for all retries of one call.
+    pub max_elapsed: Duration,
+    /// Randomize each delay in `[0, backoff]` so clients do not retry in step.
+    pub jitter: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            max_elapsed: Duration::from_secs(30),
+            jitter: true,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// The backoff before retry number `retry` (1-based), before jitter.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let factor = 2u32.saturating_pow(retry.saturating_sub(1));
+        self.initial_backoff.saturating_mul(factor).min(self.max_backoff)
+    }
+}
+
+/// Everything a vendor client's transport can be told.
+///
+/// Defaults: connect 10 s, each attempt 30 s, a whole operation (all attempts
+/// and waits) 120 s, bodies up to 64 MiB, [`RetryPolicy::default`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransportConfig {
+    /// TCP + TLS connect timeout (`None`: none).
+    pub connect_timeout: Option<Duration>,
+    /// Timeout of one attempt, headers and body (`None`: none).
+    pub request_timeout: Option<Duration>,
+    /// Timeout of one operation, all attempts included (`None`: none).
+    pub operation_timeout: Option<Duration>,
+    /// Largest response body read; larger answers are a decode error.
+    pub max_body_bytes: usize,
+    /// Retry settings.
+    pub retry: RetryPolicy,
+    /// `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Some(Duration::from_secs(10)),
+            request_timeout: Some(Duration::from_secs(30)),
+            operation_timeout: Some(Duration::from_secs(120)),
+            max_body_bytes: 64 * 1024 * 1024,
+            retry: RetryPolicy::default(),
+            user_agent: concat!("kefu/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+impl TransportConfig {
+    /// No timers at all: for tests under tokio's paused clock, where any
+    /// pending timer (a timeout, a pool's idle sweep) would fire at once while
+    /// real loopback I/O is waiting. Retries are kept.
+    pub fn without_timers() -> Self {
+        Self {
+            connect_timeout: None,
+            request_timeout: None,
+            operation_timeout: None,
+            ..Self::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.backoff(1), Duration::from_millis(200));
+        assert_eq!(p.backoff(2), Duration::from_millis(400));
+        assert_eq!(p.backoff(10), Duration::from_secs(5));
+        assert_eq!(p.backoff(100), Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,198 @@
+//! A request as a vendor crate describes it, and the answer as read.
+//!
+//! `Debug` of a [`WireRequest`] never shows a secret header or query value,
+//! nor the body (which may hold a password or signature): only its length.
+
+use std::fmt;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+use kefu_core::{Operation, Secret};
+use serde::Serialize;
+
+/// A header or query value that may be a credential.
+#[derive(Clone)]
+pub enum Value {
+    /// Printable.
+    Plain(String),
+    /// Printed as `[REDACTED]`.
+    Secret(Secret),
+}
+
+impl Value {
+    pub(crate) fn expose(&self) -> &str {
+        match self {
+            Value::Plain(s) => s,
+            Value::Secret(s) => s.expose(),
+        }
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Plain(s) => fmt::Debug::fmt(s, f),
+            Value::Secret(s) => fmt::Debug::fmt(s, f),
+        }
+    }
+}
+
+/// One request to a vendor, relative to the client's base URL.
+#[derive(Clone)]
+pub struct WireRequest {
+    /// Which operation this serves (for tracing and errors).
+    pub operation: Operation,
+    /// HTTP method.
+    pub method: Method,
+    /// Path below the base URL, starting with `/`.
+    pub path: String,
+    /// Query parameters, in order.
+    pub query: Vec<(String, Value)>,
+    /// Extra headers.
+    pub headers: Vec<(String, Value)>,
+    /// JSON body bytes.
+    pub body: Option<Bytes>,
+    /// Whether repeating it cannot change the outcome (reads; idempotent writes).
+    pub idempotent: bool,
+}
+
+impl WireRequest {
+    /// A request with no query, headers or body.
+    pub fn new(operation: Operation, method: Method, path: impl Into<String>) -> Self {
+        let idempotent = method == Method::GET;
+        Self {
+            operation,
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            idempotent,
+        }
+    }
+
+    /// A GET, idempotent.
+    pub fn get(operation: Operation, path: impl Into<String>) -> Self {
+        Self::new(operation, Method::GET, path)
+    }
+
+    /// A POST; not idempotent unless [`WireRequest::idempotent`] says so.
+    pub fn post(operation: Operation, path: impl Into<String>) -> Self {
+        Self::new(operation, Method::POST, path)
+    }
+
+    /// Marks the request safe (or unsafe) to repeat.
+    pub fn idempotent(mut self, yes: bool) -> Self {
+        self.idempotent = yes;
+        self
+    }
+
+    /// Adds a query parameter.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), Value::Plain(value.into())));
+        self
+    }
+
+    /// Adds a query parameter only when it has a value.
+    pub fn query_opt(self, name: impl Into<String>, value: Option<impl Into<String>>) -> Self {
+        match value {
+            Some(v) => self.query(name, v),
+            None => self,
+        }
+    }
+
+    /// Adds a credential query parameter.
+    pub fn secret_query(mut self, name: impl Into<String>, value: Secret) -> Self {
+        self.query.push((name.into(), Value::Secret(value)));
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), Value::Plain(value.into())));
+        self
+    }
+
+    /// Adds a credential header.
+    pub fn secret_header(mut self, name: impl Into<String>, value: Secret) -> Self {
+        self.headers.push((name.into(), Value::Secret(value)));
+        self
+    }
+
+    /// Sets a JSON body (serialization of plain data cannot fail; a failure
+    /// is reported as an empty object rather than a panic).
+    pub fn json(mut self, body: &impl Serialize) -> Self {
+        let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+        self.body = Some(Bytes::from(bytes));
+        self
+    }
+}
+
+impl fmt::Debug for WireRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WireRequest")
+            .field("operation", &self.operation.name())
+            .field("method", &self.method.as_str())
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &self.headers)
+            .field("body_bytes", &self.body.as_ref().map(Bytes::len))
+            .field("idempotent", &self.idempotent)
+            .finish()
+    }
+}
+
+/// An answer as read off the wire (status, headers, bounded body).
+#[derive(Clone)]
+pub struct WireResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body, at most the configured size.
+    pub body: Bytes,
+}
+
+impl WireResponse {
+    /// A response (for tests and decoders).
+    pub fn new(status: u16, body: impl Into<Bytes>) -> Self {
+        Self {
+            status,
+            headers: HeaderMap::new(),
+            body: body.into(),
+        }
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+impl fmt::Debug for WireResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WireResponse")
+            .field("status", &self.status)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_secrets_and_body() {
+        let r = WireRequest::get(Operation::AgentStatusLog, "/tenantpro/coutomer/getStaffLogInfos")
+            .query("unionCode", "10004")
+            .secret_query("token", Secret::new("d41d8cd98f00b204e9800998ecf8427e"))
+            .secret_header("Kefu-Token", Secret::new("4313913457bfd684eccbbb7405ba074f"))
+            .json(&serde_json::json!({"password": "qwe12345"}));
+        let s = format!("{r:?}");
+        assert!(!s.contains("d41d8cd9"), "{s}");
+        assert!(!s.contains("43139134"), "{s}");
+        assert!(!s.contains("qwe12345"), "{s}");
+        assert!(s.contains("10004"), "{s}");
+    }
+}
