@@ -1,0 +1,1 @@
+//! The easemob emulator (being built).

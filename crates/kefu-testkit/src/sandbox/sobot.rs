@@ -1,0 +1,1 @@
+//! The sobot emulator (being built).
