@@ -183,15 +183,6 @@ fn ci() -> Result {
         ])),
     )?;
 
-    if cargo_has(&["nextest", "--version"]) {
-        step("tests", run(cargo(["nextest", "run", "--workspace"])))?;
-        // nextest does not run doctests.
-        step("doctests", run(cargo(["test", "--workspace", "--doc"])))?;
-    } else {
-        println!("(cargo-nextest not installed: using cargo test)");
-        step("tests", run(cargo(["test", "--workspace"])))?;
-    }
-
     let mut doc = cargo(["doc", "--workspace", "--no-deps"]);
     doc.env("RUSTDOCFLAGS", "-D warnings");
     step("docs", run(doc))?;
@@ -230,6 +221,16 @@ fn ci() -> Result {
     }
 
     step("dependency hygiene", hygiene())?;
+
+    // Tests last: they take longest, and their summary closes the log.
+    if cargo_has(&["nextest", "--version"]) {
+        step("tests", run(cargo(["nextest", "run", "--workspace"])))?;
+        // nextest does not run doctests.
+        step("doctests", run(cargo(["test", "--workspace", "--doc"])))?;
+    } else {
+        println!("(cargo-nextest not installed: using cargo test)");
+        step("tests", run(cargo(["test", "--workspace"])))?;
+    }
     println!("\nci: all steps passed");
     Ok(())
 }

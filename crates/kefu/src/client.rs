@@ -1,0 +1,217 @@
+//! Picking a vendor at run time and handing out its trait objects.
+
+use std::fmt;
+use std::sync::Arc;
+
+use kefu_core::{AgentAdmin, Capabilities, Error, Reports, Result, SessionHistory, TenantAdmin, Vendor};
+
+/// Everything a vendor client is: the four traits at once.
+pub trait Kefu: TenantAdmin + AgentAdmin + SessionHistory + Reports {}
+
+impl<T: TenantAdmin + AgentAdmin + SessionHistory + Reports> Kefu for T {}
+
+type Scoper = Arc<dyn Fn(String) -> Arc<dyn Kefu> + Send + Sync>;
+
+/// A client of whichever vendor configuration picked.
+///
+/// Cheap to clone. Hand its parts to code written against the traits:
+/// [`Client::agents`] is an `Arc<dyn AgentAdmin>`, and so on.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<dyn Kefu>,
+    scoper: Option<Scoper>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").field("inner", &self.inner).finish()
+    }
+}
+
+impl Client {
+    /// Reads `KEFU_VENDOR` and that vendor's `KEFU_*` variables.
+    pub fn from_env() -> Result<Self> {
+        ClientBuilder::from_env().build()
+    }
+
+    /// A builder with no settings.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// Wraps any vendor client.
+    pub fn from_provider(provider: impl Kefu + 'static) -> Self {
+        Self {
+            inner: Arc::new(provider),
+            scoper: None,
+        }
+    }
+
+    /// The vendor behind this client.
+    pub fn vendor(&self) -> Vendor {
+        self.inner.vendor()
+    }
+
+    /// What it can do.
+    pub fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+
+    /// Tenant administration.
+    pub fn tenants(&self) -> Arc<dyn TenantAdmin> {
+        self.inner.clone()
+    }
+
+    /// Agent administration.
+    pub fn agents(&self) -> Arc<dyn AgentAdmin> {
+        self.inner.clone()
+    }
+
+    /// Session history.
+    pub fn sessions(&self) -> Arc<dyn SessionHistory> {
+        self.inner.clone()
+    }
+
+    /// Reports.
+    pub fn reports(&self) -> Arc<dyn Reports> {
+        self.inner.clone()
+    }
+
+    /// All four traits in one object.
+    pub fn all(&self) -> Arc<dyn Kefu> {
+        self.inner.clone()
+    }
+
+    /// The same client with staff operations scoped to one merchant tenant
+    /// (Sobot's `customerCode`). Vendors without merchant tenants ignore it.
+    pub fn for_tenant(&self, tenant: impl Into<String>) -> Self {
+        match &self.scoper {
+            Some(scope) => Self {
+                inner: scope(tenant.into()),
+                scoper: self.scoper.clone(),
+            },
+            None => self.clone(),
+        }
+    }
+}
+
+#[cfg(feature = "sobot")]
+impl From<kefu_sobot::SobotClient> for Client {
+    fn from(client: kefu_sobot::SobotClient) -> Self {
+        let base = client.clone();
+        Self {
+            inner: Arc::new(client),
+            scoper: Some(Arc::new(move |code| Arc::new(base.for_tenant(code)) as Arc<dyn Kefu>)),
+        }
+    }
+}
+
+#[cfg(feature = "easemob")]
+impl From<kefu_easemob::EasemobClient> for Client {
+    fn from(client: kefu_easemob::EasemobClient) -> Self {
+        Self::from_provider(client)
+    }
+}
+
+type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Builds a [`Client`], picking the vendor from [`ClientBuilder::vendor`] or
+/// `KEFU_VENDOR`, and reading settings through a lookup (the environment, a
+/// config file, or both layered by the caller).
+#[derive(Clone)]
+pub struct ClientBuilder {
+    vendor: Option<Vendor>,
+    lookup: Lookup,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder").field("vendor", &self.vendor).finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ClientBuilder {
+    /// No vendor and no settings.
+    pub fn new() -> Self {
+        Self {
+            vendor: None,
+            lookup: Arc::new(|_| None),
+        }
+    }
+
+    /// Settings from the process environment.
+    pub fn from_env() -> Self {
+        Self::new().lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Settings from `lookup` (variable name → value), e.g. a config-file
+    /// profile layered under the environment.
+    pub fn lookup(mut self, lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        self.lookup = Arc::new(lookup);
+        self
+    }
+
+    /// Picks the vendor, overriding `KEFU_VENDOR`.
+    pub fn vendor(mut self, vendor: Vendor) -> Self {
+        self.vendor = Some(vendor);
+        self
+    }
+
+    /// The vendor that [`ClientBuilder::build`] will use.
+    pub fn resolved_vendor(&self) -> Result<Vendor> {
+        if let Some(v) = self.vendor {
+            return Ok(v);
+        }
+        match (self.lookup)("KEFU_VENDOR") {
+            Some(v) if !v.trim().is_empty() => v
+                .parse()
+                .map_err(|_| Error::config("KEFU_VENDOR", format!("must be `sobot` or `easemob`, not {v:?}"))),
+            _ => Err(Error::config("KEFU_VENDOR", "is not set (sobot or easemob)")),
+        }
+    }
+
+    /// Builds the client of the chosen vendor, or says which feature is missing.
+    pub fn build(self) -> Result<Client> {
+        let vendor = self.resolved_vendor()?;
+        let lookup = self.lookup;
+        match vendor {
+            Vendor::Sobot => build_sobot(&*lookup),
+            Vendor::Easemob => build_easemob(&*lookup),
+            #[allow(unreachable_patterns)]
+            other => Err(not_built(other)),
+        }
+    }
+}
+
+fn not_built(vendor: Vendor) -> Error {
+    Error::config(
+        "KEFU_VENDOR",
+        format!("kefu was built without the `{vendor}` feature; enable it in Cargo.toml"),
+    )
+}
+
+#[cfg(feature = "sobot")]
+fn build_sobot(lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> Result<Client> {
+    kefu_sobot::SobotBuilder::from_lookup(lookup).build().map(Client::from)
+}
+
+#[cfg(not(feature = "sobot"))]
+fn build_sobot(_: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> Result<Client> {
+    Err(not_built(Vendor::Sobot))
+}
+
+#[cfg(feature = "easemob")]
+fn build_easemob(lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> Result<Client> {
+    kefu_easemob::EasemobBuilder::from_lookup(lookup).build().map(Client::from)
+}
+
+#[cfg(not(feature = "easemob"))]
+fn build_easemob(_: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> Result<Client> {
+    Err(not_built(Vendor::Easemob))
+}
