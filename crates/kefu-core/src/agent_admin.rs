@@ -49,7 +49,10 @@ pub trait AgentAdmin: Provider {
     /// Sets an agent's password.
     async fn set_agent_password(&self, email: &str, password: &Secret) -> Result<()> {
         let _ = (email, password);
-        Err(Error::unsupported(self.vendor(), Operation::SetAgentPassword))
+        Err(Error::unsupported(
+            self.vendor(),
+            Operation::SetAgentPassword,
+        ))
     }
 
     /// The roles agents can hold.

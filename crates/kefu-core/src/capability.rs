@@ -10,7 +10,9 @@ use std::str::FromStr;
 use crate::error::{Error, Result};
 
 /// A customer-service cloud kefu can talk to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Vendor {
@@ -153,7 +155,10 @@ impl Capabilities {
 
     /// The operations not offered, in trait order.
     pub fn unsupported(&self) -> impl Iterator<Item = Operation> + '_ {
-        Operation::ALL.iter().copied().filter(|op| !self.supports(*op))
+        Operation::ALL
+            .iter()
+            .copied()
+            .filter(|op| !self.supports(*op))
     }
 
     /// `Ok` if offered, else [`Error::Unsupported`]; call before any I/O.
@@ -194,6 +199,9 @@ mod tests {
     #[test]
     fn vendor_parses_case_insensitively() {
         assert_eq!("Sobot".parse::<Vendor>().unwrap(), Vendor::Sobot);
-        assert_eq!("bogus".parse::<Vendor>().unwrap_err().field(), Some("vendor"));
+        assert_eq!(
+            "bogus".parse::<Vendor>().unwrap_err().field(),
+            Some("vendor")
+        );
     }
 }

@@ -297,7 +297,14 @@ pub fn excerpt(body: &[u8], max_chars: usize) -> String {
         .collect();
     let lower = out.to_ascii_lowercase();
     const MARKERS: [&str; 8] = [
-        "token", "secret", "password", "unionkey", "union_key", "sign", "kefu-token", "accesstoken",
+        "token",
+        "secret",
+        "password",
+        "unionkey",
+        "union_key",
+        "sign",
+        "kefu-token",
+        "accesstoken",
     ];
     if let Some(cut) = MARKERS.iter().filter_map(|m| lower.find(m)).min() {
         out.truncate(cut);
@@ -325,9 +332,19 @@ mod tests {
     #[test]
     fn display_names_field_and_vendor_code() {
         let e = Error::invalid("password", "must be at least 8 characters");
-        assert_eq!(e.to_string(), "invalid input: `password` must be at least 8 characters");
-        let e = Error::QuotaExceeded(VendorError::new(Vendor::Sobot, "200007", "在线客服数量不足"));
-        assert_eq!(e.to_string(), "quota exceeded: sobot refused with code 200007: 在线客服数量不足");
+        assert_eq!(
+            e.to_string(),
+            "invalid input: `password` must be at least 8 characters"
+        );
+        let e = Error::QuotaExceeded(VendorError::new(
+            Vendor::Sobot,
+            "200007",
+            "在线客服数量不足",
+        ));
+        assert_eq!(
+            e.to_string(),
+            "quota exceeded: sobot refused with code 200007: 在线客服数量不足"
+        );
     }
 
     #[test]

@@ -97,16 +97,22 @@ impl Pager {
                 return head.boxed();
             }
             match total {
-                Some(total) if total > n => head.chain(self.concurrent(fetch.clone(), total)).boxed(),
+                Some(total) if total > n => {
+                    head.chain(self.concurrent(fetch.clone(), total)).boxed()
+                }
                 Some(_) => head.boxed(),
-                None => head.chain(self.sequential(fetch.clone(), self.first + 1, 1)).boxed(),
+                None => head
+                    .chain(self.sequential(fetch.clone(), self.first + 1, 1))
+                    .boxed(),
             }
         });
         stop_after_error(records)
     }
 
     fn is_end<T>(&self, page: &Page<T>) -> bool {
-        page.items.is_empty() || page.last == Some(true) || (page.items.len() as u64) < u64::from(self.size)
+        page.items.is_empty()
+            || page.last == Some(true)
+            || (page.items.len() as u64) < u64::from(self.size)
     }
 
     /// Pages 2..=ceil(total/size) with up to `concurrency` in flight; if they
@@ -118,7 +124,9 @@ impl Pager {
         F: Fn(u32) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Page<T>>> + Send + 'static,
     {
-        let pages = total.div_ceil(u64::from(self.size)).min(u64::from(self.max_pages)) as u32;
+        let pages = total
+            .div_ceil(u64::from(self.size))
+            .min(u64::from(self.max_pages)) as u32;
         let next = self.first + pages;
         let last_full = Arc::new(AtomicU64::new(0));
         let seen_last = last_full.clone();
@@ -138,14 +146,15 @@ impl Pager {
                 }
                 Err(e) => stream::iter(vec![Err(e)]),
             });
-        let tail = stream::once(async move { last_full.load(Ordering::Relaxed) == 1 })
-            .flat_map(move |go_on| {
+        let tail = stream::once(async move { last_full.load(Ordering::Relaxed) == 1 }).flat_map(
+            move |go_on| {
                 if go_on && pages < self.max_pages {
                     self.sequential(fetch.clone(), next, pages + 1)
                 } else {
                     stream::empty().boxed()
                 }
-            });
+            },
+        );
         rest.chain(tail).boxed()
     }
 
@@ -167,7 +176,10 @@ impl Pager {
                     Err(e) => Some((stream::iter(vec![Err(e)]), None)),
                     Ok(page) => {
                         let next = (!self.is_end(&page)).then_some((index + 1, fetched + 1));
-                        Some((stream::iter(page.items.into_iter().map(Ok).collect::<Vec<_>>()), next))
+                        Some((
+                            stream::iter(page.items.into_iter().map(Ok).collect::<Vec<_>>()),
+                            next,
+                        ))
                     }
                 }
             }
@@ -178,7 +190,9 @@ impl Pager {
 }
 
 /// Ends a stream right after its first error.
-pub fn stop_after_error<T: Send + 'static>(records: impl futures_core::Stream<Item = Result<T>> + Send + 'static) -> RecordStream<T> {
+pub fn stop_after_error<T: Send + 'static>(
+    records: impl futures_core::Stream<Item = Result<T>> + Send + 'static,
+) -> RecordStream<T> {
     records
         .scan(false, |failed, item| {
             if *failed {
@@ -194,13 +208,21 @@ pub fn stop_after_error<T: Send + 'static>(records: impl futures_core::Stream<It
 mod tests {
     use std::sync::Mutex;
 
-    use futures_util::TryStreamExt;
     use futures_executor::block_on;
+    use futures_util::TryStreamExt;
 
     use super::*;
     use crate::Error;
 
-    fn server(total: u32, size: u32, first: u32, report_total: bool) -> (impl Fn(u32) -> futures_util::future::Ready<Result<Page<u32>>> + Send + Sync + 'static, Arc<Mutex<Vec<u32>>>) {
+    fn server(
+        total: u32,
+        size: u32,
+        first: u32,
+        report_total: bool,
+    ) -> (
+        impl Fn(u32) -> futures_util::future::Ready<Result<Page<u32>>> + Send + Sync + 'static,
+        Arc<Mutex<Vec<u32>>>,
+    ) {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let log = calls.clone();
         let f = move |i: u32| {
@@ -235,7 +257,8 @@ mod tests {
     #[test]
     fn known_total_fetches_exactly_the_pages_needed_in_order() {
         let (f, calls) = server(1234, 50, 1, true);
-        let all: Vec<u32> = block_on(Pager::new(1, 50).concurrency(4).stream(f).try_collect()).unwrap();
+        let all: Vec<u32> =
+            block_on(Pager::new(1, 50).concurrency(4).stream(f).try_collect()).unwrap();
         assert_eq!(all, (0..1234).collect::<Vec<_>>());
         assert_eq!(calls.lock().unwrap().len(), 25);
     }
@@ -248,9 +271,14 @@ mod tests {
         let f = move |i: u32| {
             *c.lock().unwrap() += 1;
             let start = i * 10;
-            ready(Ok(Page { items: (start..(start + 10).min(35)).collect::<Vec<u32>>(), total: Some(20), last: None }))
+            ready(Ok(Page {
+                items: (start..(start + 10).min(35)).collect::<Vec<u32>>(),
+                total: Some(20),
+                last: None,
+            }))
         };
-        let all: Vec<u32> = block_on(Pager::new(0, 10).concurrency(3).stream(f).try_collect()).unwrap();
+        let all: Vec<u32> =
+            block_on(Pager::new(0, 10).concurrency(3).stream(f).try_collect()).unwrap();
         assert_eq!(all, (0..35).collect::<Vec<_>>());
     }
 
@@ -271,7 +299,14 @@ mod tests {
     #[test]
     fn max_pages_stops_a_server_that_never_ends() {
         let f = |_i: u32| ready(Ok(Page::new(vec![1u8; 5])));
-        let n = block_on(Pager::new(0, 5).max_pages(4).stream(f).try_collect::<Vec<_>>()).unwrap().len();
+        let n = block_on(
+            Pager::new(0, 5)
+                .max_pages(4)
+                .stream(f)
+                .try_collect::<Vec<_>>(),
+        )
+        .unwrap()
+        .len();
         assert_eq!(n, 20);
     }
 }

@@ -77,7 +77,12 @@ impl FromStr for Zone {
 
     /// Accepts `UTC+8`, `UTC-05:30`, `+08:00`, `+0800`, `Z`, `UTC`.
     fn from_str(s: &str) -> Result<Self> {
-        let bad = || Error::invalid("zone", format!("{s:?} is not a UTC offset like UTC+8 or +08:00"));
+        let bad = || {
+            Error::invalid(
+                "zone",
+                format!("{s:?} is not a UTC offset like UTC+8 or +08:00"),
+            )
+        };
         let t = s.trim();
         let rest = t
             .strip_prefix("UTC")
@@ -112,10 +117,14 @@ impl FromStr for Zone {
 /// Parses Easemob's naive `yyyy-MM-dd HH:mm:ss` (optionally with millis) in `zone`.
 pub fn parse_naive(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
     let t = text.trim();
-    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%.f"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
-        .map(|n| zone.localize(n))
+    [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+    .map(|n| zone.localize(n))
 }
 
 /// Parses an instant with an offset, tolerating Easemob's `+0800` (no colon).
@@ -156,7 +165,9 @@ pub fn parse_instant(field: &'static str, text: &str, zone: Zone) -> Result<Date
         .map_err(|_| {
             Error::invalid(
                 field,
-                format!("{text:?} is not an RFC 3339 time (2024-05-01T00:00:00Z) or a date (2024-05-01)"),
+                format!(
+                    "{text:?} is not an RFC 3339 time (2024-05-01T00:00:00Z) or a date (2024-05-01)"
+                ),
             )
         })
 }
@@ -191,7 +202,9 @@ mod tests {
     #[test]
     fn millis_and_any() {
         assert_eq!(
-            parse_any("1571037571921", Zone::CHINA).unwrap().to_rfc3339(),
+            parse_any("1571037571921", Zone::CHINA)
+                .unwrap()
+                .to_rfc3339(),
             "2019-10-14T07:19:31.921+00:00"
         );
         assert!(parse_any("", Zone::CHINA).is_none());
@@ -205,9 +218,14 @@ mod tests {
             "2024-04-30T16:00:00+00:00"
         );
         assert_eq!(
-            parse_instant("from", "2024-05-01T08:00:00+08:00", z).unwrap().to_rfc3339(),
+            parse_instant("from", "2024-05-01T08:00:00+08:00", z)
+                .unwrap()
+                .to_rfc3339(),
             "2024-05-01T00:00:00+00:00"
         );
-        assert_eq!(parse_instant("from", "May 1", z).unwrap_err().field(), Some("from"));
+        assert_eq!(
+            parse_instant("from", "May 1", z).unwrap_err().field(),
+            Some("from")
+        );
     }
 }

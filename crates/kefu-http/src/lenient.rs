@@ -32,7 +32,11 @@ pub fn id(value: Value) -> Option<String> {
 /// A signed integer from a number or a numeric string (`"10"`, `" 7 "`).
 pub fn i64(value: Value) -> Option<i64> {
     match value {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)),
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -82,7 +86,12 @@ pub fn array(value: Value) -> Vec<Value> {
 /// Strings from an array of strings, a comma-separated string, or one value.
 pub fn strings(value: Value) -> Vec<String> {
     match value {
-        Value::String(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        Value::String(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
         other => array(other).into_iter().filter_map(string).collect(),
     }
 }
@@ -101,7 +110,10 @@ mod tests {
         assert_eq!(u32(json!(null)), None);
         assert_eq!(u32(json!(-1)), None);
         assert_eq!(u32(json!(1e300)), None);
-        assert_eq!(i64(json!(1493629159358939434u64)), Some(1493629159358939434));
+        assert_eq!(
+            i64(json!(1493629159358939434u64)),
+            Some(1493629159358939434)
+        );
         assert_eq!(string(json!(1)), Some("1".into()));
         assert_eq!(string(json!("")), None);
         assert_eq!(bool(json!("false")), Some(false));

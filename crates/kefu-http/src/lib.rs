@@ -23,4 +23,4 @@ pub use endpoint::parse_base_url;
 pub use pacer::Pacer;
 pub use policy::{RetryPolicy, TransportConfig};
 pub use request::{WireRequest, WireResponse};
-pub use transport::{is_ambiguous_write_failure, status_error, Transport};
+pub use transport::{Transport, is_ambiguous_write_failure, status_error};

@@ -39,7 +39,9 @@ impl Pacer {
     /// Waits until one more call may start, and records its start.
     pub async fn acquire(&self) {
         let mut starts = self.starts.lock().await;
-        if starts.len() >= self.calls && let Some(&oldest) = starts.front() {
+        if starts.len() >= self.calls
+            && let Some(&oldest) = starts.front()
+        {
             let ready_at = oldest + self.per;
             if ready_at > Instant::now() {
                 tokio::time::sleep_until(ready_at).await;
@@ -64,8 +66,14 @@ mod tests {
             times.push(Instant::now() - t0);
         }
         for (i, t) in times.iter().enumerate() {
-            let in_window = times[i..].iter().filter(|u| **u < *t + Duration::from_secs(60)).count();
-            assert!(in_window <= 20, "{in_window} calls within a minute from call {i}");
+            let in_window = times[i..]
+                .iter()
+                .filter(|u| **u < *t + Duration::from_secs(60))
+                .count();
+            assert!(
+                in_window <= 20,
+                "{in_window} calls within a minute from call {i}"
+            );
         }
         // 100 calls take 4 full windows after the first burst of 20.
         assert_eq!(*times.last().unwrap(), Duration::from_secs(4 * 61));

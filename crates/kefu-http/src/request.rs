@@ -184,11 +184,17 @@ mod tests {
 
     #[test]
     fn debug_hides_secrets_and_body() {
-        let r = WireRequest::get(Operation::AgentStatusLog, "/tenantpro/coutomer/getStaffLogInfos")
-            .query("unionCode", "10004")
-            .secret_query("token", Secret::new("d41d8cd98f00b204e9800998ecf8427e"))
-            .secret_header("Kefu-Token", Secret::new("4313913457bfd684eccbbb7405ba074f"))
-            .json(&serde_json::json!({"password": "qwe12345"}));
+        let r = WireRequest::get(
+            Operation::AgentStatusLog,
+            "/tenantpro/coutomer/getStaffLogInfos",
+        )
+        .query("unionCode", "10004")
+        .secret_query("token", Secret::new("d41d8cd98f00b204e9800998ecf8427e"))
+        .secret_header(
+            "Kefu-Token",
+            Secret::new("4313913457bfd684eccbbb7405ba074f"),
+        )
+        .json(&serde_json::json!({"password": "qwe12345"}));
         let s = format!("{r:?}");
         assert!(!s.contains("d41d8cd9"), "{s}");
         assert!(!s.contains("43139134"), "{s}");

@@ -79,7 +79,11 @@ impl Transport {
     ///
     /// Attempts, backoff and the total time are bounded by the
     /// [`RetryPolicy`](crate::RetryPolicy); the whole call by the operation timeout.
-    pub async fn call<T>(&self, request: &WireRequest, decode: impl Fn(&WireResponse) -> Result<T>) -> Result<T> {
+    pub async fn call<T>(
+        &self,
+        request: &WireRequest,
+        decode: impl Fn(&WireResponse) -> Result<T>,
+    ) -> Result<T> {
         let Some(deadline) = self.inner.config.operation_timeout else {
             return self.call_with_retries(request, &decode).await;
         };
@@ -92,7 +96,11 @@ impl Transport {
         }
     }
 
-    async fn call_with_retries<T>(&self, request: &WireRequest, decode: &impl Fn(&WireResponse) -> Result<T>) -> Result<T> {
+    async fn call_with_retries<T>(
+        &self,
+        request: &WireRequest,
+        decode: &impl Fn(&WireResponse) -> Result<T>,
+    ) -> Result<T> {
         let policy = &self.inner.config.retry;
         let started = Instant::now();
         let mut attempt = 1u32;
@@ -126,16 +134,22 @@ impl Transport {
                 Err(error) => error,
             };
             span.record("outcome", tracing::field::display(error.kind_name()));
-            let safe_to_repeat = request.idempotent || matches!(error, Error::Transport { not_sent: true, .. });
+            let safe_to_repeat =
+                request.idempotent || matches!(error, Error::Transport { not_sent: true, .. });
             if attempt >= policy.max_attempts || !safe_to_repeat || !error.is_retryable() {
                 return Err(error);
             }
             let mut delay = policy.backoff(attempt);
             if policy.jitter {
                 let millis = delay.as_millis() as u64;
-                delay = Duration::from_millis(rand::thread_rng().gen_range(millis / 2..=millis.max(1)));
+                delay =
+                    Duration::from_millis(rand::thread_rng().gen_range(millis / 2..=millis.max(1)));
             }
-            if let Error::RateLimited { retry_after: Some(wait), .. } = &error {
+            if let Error::RateLimited {
+                retry_after: Some(wait),
+                ..
+            } = &error
+            {
                 delay = delay.max(*wait);
             }
             if started.elapsed() + delay > policy.max_elapsed {
@@ -173,17 +187,32 @@ impl Transport {
                 .header(http::header::CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
-        let mut response = builder.send().await.map_err(|e| transport_error(vendor, e))?;
+        let mut response = builder
+            .send()
+            .await
+            .map_err(|e| transport_error(vendor, e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let limit = self.inner.config.max_body_bytes;
         if response.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(Error::decode(vendor, format!("body larger than {limit} bytes"), b""));
+            return Err(Error::decode(
+                vendor,
+                format!("body larger than {limit} bytes"),
+                b"",
+            ));
         }
         let mut body = BytesMut::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(vendor, e))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport_error(vendor, e))?
+        {
             if body.len() + chunk.len() > limit {
-                return Err(Error::decode(vendor, format!("body larger than {limit} bytes"), &body));
+                return Err(Error::decode(
+                    vendor,
+                    format!("body larger than {limit} bytes"),
+                    &body,
+                ));
             }
             body.extend_from_slice(&chunk);
         }
@@ -228,7 +257,11 @@ fn source_chain(e: &dyn std::error::Error) -> String {
         parts.push(s.to_string());
         cur = s.source();
     }
-    if parts.is_empty() { e.to_string() } else { parts.join(": ") }
+    if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
+    }
 }
 
 /// The error for an answer whose body names no vendor code: by HTTP status,
@@ -240,7 +273,8 @@ pub fn status_error(vendor: Vendor, response: &WireResponse) -> Error {
         .and_then(|s| s.canonical_reason())
         .unwrap_or("")
         .to_owned();
-    let error = VendorError::new(vendor, format!("HTTP {status}"), message).with_http_status(status);
+    let error =
+        VendorError::new(vendor, format!("HTTP {status}"), message).with_http_status(status);
     match status {
         401 | 403 => Error::Authentication(error),
         404 => Error::NotFound(error),
@@ -258,7 +292,11 @@ pub fn status_error(vendor: Vendor, response: &WireResponse) -> Error {
 
 /// `Retry-After` in seconds (an HTTP date is treated as "soon": 1 s).
 fn retry_after(response: &WireResponse) -> Option<Duration> {
-    let value = response.headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
+    let value = response
+        .headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?;
     Some(match value.trim().parse::<u64>() {
         Ok(secs) => Duration::from_secs(secs.min(3600)),
         Err(_) => Duration::from_secs(1),

@@ -21,7 +21,11 @@ pub fn wire(request: &LoggedRequest, volatile: &[&str]) -> Value {
         .query
         .iter()
         .map(|(k, v)| {
-            let v = if volatile.contains(&k.as_str()) { VOLATILE } else { v.as_str() };
+            let v = if volatile.contains(&k.as_str()) {
+                VOLATILE
+            } else {
+                v.as_str()
+            };
             json!([k, v])
         })
         .collect();

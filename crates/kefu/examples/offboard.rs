@@ -23,7 +23,9 @@ async fn offboard(admin: Arc<dyn AgentAdmin>, email: &str) -> Result<()> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
     let Some(email) = std::env::args().nth(1) else {
-        eprintln!("usage: offboard EMAIL   (with KEFU_VENDOR and its KEFU_* settings in the environment)");
+        eprintln!(
+            "usage: offboard EMAIL   (with KEFU_VENDOR and its KEFU_* settings in the environment)"
+        );
         return std::process::ExitCode::from(2);
     };
     let client = match kefu::Client::from_env() {

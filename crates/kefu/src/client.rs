@@ -3,7 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use kefu_core::{AgentAdmin, Capabilities, Error, Reports, Result, SessionHistory, TenantAdmin, Vendor};
+use kefu_core::{
+    AgentAdmin, Capabilities, Error, Reports, Result, SessionHistory, TenantAdmin, Vendor,
+};
 
 /// Everything a vendor client is: the four traits at once.
 pub trait Kefu: TenantAdmin + AgentAdmin + SessionHistory + Reports {}
@@ -24,7 +26,9 @@ pub struct Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").field("inner", &self.inner).finish()
+        f.debug_struct("Client")
+            .field("inner", &self.inner)
+            .finish()
     }
 }
 
@@ -101,7 +105,9 @@ impl From<kefu_sobot::SobotClient> for Client {
         let base = client.clone();
         Self {
             inner: Arc::new(client),
-            scoper: Some(Arc::new(move |code| Arc::new(base.for_tenant(code)) as Arc<dyn Kefu>)),
+            scoper: Some(Arc::new(move |code| {
+                Arc::new(base.for_tenant(code)) as Arc<dyn Kefu>
+            })),
         }
     }
 }
@@ -126,7 +132,9 @@ pub struct ClientBuilder {
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder").field("vendor", &self.vendor).finish_non_exhaustive()
+        f.debug_struct("ClientBuilder")
+            .field("vendor", &self.vendor)
+            .finish_non_exhaustive()
     }
 }
 
@@ -152,7 +160,10 @@ impl ClientBuilder {
 
     /// Settings from `lookup` (variable name → value), e.g. a config-file
     /// profile layered under the environment.
-    pub fn lookup(mut self, lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+    pub fn lookup(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
         self.lookup = Arc::new(lookup);
         self
     }
@@ -169,10 +180,16 @@ impl ClientBuilder {
             return Ok(v);
         }
         match (self.lookup)("KEFU_VENDOR") {
-            Some(v) if !v.trim().is_empty() => v
-                .parse()
-                .map_err(|_| Error::config("KEFU_VENDOR", format!("must be `sobot` or `easemob`, not {v:?}"))),
-            _ => Err(Error::config("KEFU_VENDOR", "is not set (sobot or easemob)")),
+            Some(v) if !v.trim().is_empty() => v.parse().map_err(|_| {
+                Error::config(
+                    "KEFU_VENDOR",
+                    format!("must be `sobot` or `easemob`, not {v:?}"),
+                )
+            }),
+            _ => Err(Error::config(
+                "KEFU_VENDOR",
+                "is not set (sobot or easemob)",
+            )),
         }
     }
 
@@ -198,7 +215,9 @@ fn not_built(vendor: Vendor) -> Error {
 
 #[cfg(feature = "sobot")]
 fn build_sobot(lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> Result<Client> {
-    kefu_sobot::SobotBuilder::from_lookup(lookup).build().map(Client::from)
+    kefu_sobot::SobotBuilder::from_lookup(lookup)
+        .build()
+        .map(Client::from)
 }
 
 #[cfg(not(feature = "sobot"))]
@@ -208,7 +227,9 @@ fn build_sobot(_: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> Result<Cli
 
 #[cfg(feature = "easemob")]
 fn build_easemob(lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> Result<Client> {
-    kefu_easemob::EasemobBuilder::from_lookup(lookup).build().map(Client::from)
+    kefu_easemob::EasemobBuilder::from_lookup(lookup)
+        .build()
+        .map(Client::from)
 }
 
 #[cfg(not(feature = "easemob"))]

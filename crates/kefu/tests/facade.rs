@@ -9,15 +9,27 @@ use kefu::model::*;
 use kefu::{Client, ClientBuilder, Error, ErrorKind, Operation, Secret, Vendor};
 
 fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
-    let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     move |k| map.get(k).cloned()
 }
 
 #[test]
 fn missing_or_unknown_vendor_is_a_config_error_naming_kefu_vendor() {
-    let e = ClientBuilder::new().lookup(lookup(&[])).build().unwrap_err();
-    assert!(matches!(&e, Error::Config { key, .. } if key == "KEFU_VENDOR"), "{e}");
-    let e = ClientBuilder::new().lookup(lookup(&[("KEFU_VENDOR", "zendesk")])).build().unwrap_err();
+    let e = ClientBuilder::new()
+        .lookup(lookup(&[]))
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Config { key, .. } if key == "KEFU_VENDOR"),
+        "{e}"
+    );
+    let e = ClientBuilder::new()
+        .lookup(lookup(&[("KEFU_VENDOR", "zendesk")]))
+        .build()
+        .unwrap_err();
     assert!(e.to_string().contains("KEFU_VENDOR"), "{e}");
 }
 
@@ -67,7 +79,10 @@ async fn call(client: &Client, op: Operation) -> kefu::Result<()> {
     let to = Utc.with_ymd_and_hms(2024, 5, 2, 0, 0, 0).unwrap();
     let email = "agent@example.com";
     match op {
-        Operation::ListTenants => client.tenants().list_tenants(&TenantQuery::default()).map(drop),
+        Operation::ListTenants => client
+            .tenants()
+            .list_tenants(&TenantQuery::default())
+            .map(drop),
         Operation::AddTenant => {
             let t = NewTenant {
                 customer_code: "m-1".into(),
@@ -90,7 +105,10 @@ async fn call(client: &Client, op: Operation) -> kefu::Result<()> {
             client.tenants().update_tenant(&u).await
         }
         Operation::ListAppKeys => client.tenants().app_keys().await.map(drop),
-        Operation::ListAgents => client.agents().list_agents(&AgentQuery::default()).map(drop),
+        Operation::ListAgents => client
+            .agents()
+            .list_agents(&AgentQuery::default())
+            .map(drop),
         Operation::AddAgent => {
             let a = NewAgent {
                 email: email.into(),
@@ -118,12 +136,24 @@ async fn call(client: &Client, op: Operation) -> kefu::Result<()> {
         Operation::DeleteAgent => client.agents().delete_agent(email).await,
         Operation::EnableAgent => client.agents().enable_agent(email).await,
         Operation::DisableAgent => client.agents().disable_agent(email).await,
-        Operation::SetAgentPassword => client.agents().set_agent_password(email, &Secret::new("password1")).await,
+        Operation::SetAgentPassword => {
+            client
+                .agents()
+                .set_agent_password(email, &Secret::new("password1"))
+                .await
+        }
         Operation::ListRoles => client.agents().list_roles().await.map(drop),
-        Operation::ListSessions => client.sessions().sessions(&SessionQuery::stopped_between(from, to)).map(drop),
+        Operation::ListSessions => client
+            .sessions()
+            .sessions(&SessionQuery::stopped_between(from, to))
+            .map(drop),
         Operation::ListChats => client.sessions().chats("partner-1").await.map(drop),
         Operation::AgentStats => client.reports().agent_stats(day, day).await.map(drop),
-        Operation::ExportReport => client.reports().export_report(ReportKind::Sessions, day).await.map(drop),
+        Operation::ExportReport => client
+            .reports()
+            .export_report(ReportKind::Sessions, day)
+            .await
+            .map(drop),
         Operation::AgentStatusLog => client.reports().agent_status_log(from, to).map(drop),
         other => panic!("operation {other} has no call in this test: add it"),
     }
@@ -141,9 +171,14 @@ async fn every_unsupported_operation_fails_before_any_io() {
         for op in unsupported {
             let err = call(&client, op).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Unsupported, "{vendor} {op}: {err}");
-            assert!(matches!(err, Error::Unsupported { vendor: v, operation } if v == *vendor && operation == op));
+            assert!(
+                matches!(err, Error::Unsupported { vendor: v, operation } if v == *vendor && operation == op)
+            );
         }
-        assert!(!wire.touched(), "{vendor} opened a connection for an unsupported operation");
+        assert!(
+            !wire.touched(),
+            "{vendor} opened a connection for an unsupported operation"
+        );
     }
 }
 
@@ -155,14 +190,24 @@ fn vendors_are_picked_at_run_time_and_scoping_keeps_the_vendor() {
         assert_eq!(client.for_tenant("m-2").vendor(), *vendor);
         // No secret in the client's Debug.
         let dbg = format!("{client:?}");
-        assert!(!dbg.contains("test-union-key") && !dbg.contains("test-secret-id"), "{dbg}");
+        assert!(
+            !dbg.contains("test-union-key") && !dbg.contains("test-secret-id"),
+            "{dbg}"
+        );
     }
 }
 
 #[cfg(not(all(feature = "sobot", feature = "easemob")))]
 #[test]
 fn a_vendor_whose_feature_is_off_says_so() {
-    let missing = if cfg!(feature = "sobot") { "easemob" } else { "sobot" };
-    let e = ClientBuilder::new().lookup(lookup(&[("KEFU_VENDOR", missing)])).build().unwrap_err();
+    let missing = if cfg!(feature = "sobot") {
+        "easemob"
+    } else {
+        "sobot"
+    };
+    let e = ClientBuilder::new()
+        .lookup(lookup(&[("KEFU_VENDOR", missing)]))
+        .build()
+        .unwrap_err();
     assert!(e.to_string().contains("feature"), "{e}");
 }

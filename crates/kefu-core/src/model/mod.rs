@@ -21,4 +21,6 @@ pub use report::{AgentStats, AgentStatusLog, ReportExport, ReportKind};
 pub use session::{
     Channel, Party, Session, SessionAgent, SessionQuery, SessionTime, SortOrder, SummaryTag,
 };
-pub use tenant::{AppKey, NewTenant, Tenant, TenantCreated, TenantQuery, TenantSearch, TenantStatus, TenantUpdate};
+pub use tenant::{
+    AppKey, NewTenant, Tenant, TenantCreated, TenantQuery, TenantSearch, TenantStatus, TenantUpdate,
+};

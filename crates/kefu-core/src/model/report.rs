@@ -4,8 +4,8 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
 use crate::Extra;
+use crate::error::{Error, Result};
 
 /// One agent's daily service figures (Sobot `tenantStaffJobList` item).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -80,7 +80,10 @@ impl FromStr for ReportKind {
         match s {
             "sessions" | "7" => Ok(Self::Sessions),
             "response-times" | "8" => Ok(Self::ResponseTimes),
-            _ => Err(Error::invalid("kind", format!("must be sessions or response-times, not {s:?}"))),
+            _ => Err(Error::invalid(
+                "kind",
+                format!("must be sessions or response-times, not {s:?}"),
+            )),
         }
     }
 }

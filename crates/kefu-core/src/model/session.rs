@@ -4,8 +4,8 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
 use crate::Extra;
+use crate::error::{Error, Result};
 
 /// A finished (or aborted) service session (Easemob `serviceSessionHistorys` item).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -110,7 +110,10 @@ impl FromStr for SessionTime {
             "stop" | "stopped" => Ok(Self::Stopped),
             "start" | "started" => Ok(Self::Started),
             "create" | "created" => Ok(Self::Created),
-            _ => Err(Error::invalid("by", format!("must be stop, start or create, not {s:?}"))),
+            _ => Err(Error::invalid(
+                "by",
+                format!("must be stop, start or create, not {s:?}"),
+            )),
         }
     }
 }

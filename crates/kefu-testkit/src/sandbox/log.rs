@@ -26,12 +26,17 @@ pub struct LoggedRequest {
 impl LoggedRequest {
     /// The body parsed as JSON.
     pub fn json(&self) -> Option<serde_json::Value> {
-        self.body.as_deref().and_then(|b| serde_json::from_str(b).ok())
+        self.body
+            .as_deref()
+            .and_then(|b| serde_json::from_str(b).ok())
     }
 
     /// A query parameter's first value.
     pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// `METHOD path`, the key tests match on.
@@ -56,7 +61,10 @@ impl RequestLog {
 
     /// Requests to `METHOD path`.
     pub fn to_route(&self, method: &str, path: &str) -> Vec<LoggedRequest> {
-        self.all().into_iter().filter(|r| r.method == method && r.path == path).collect()
+        self.all()
+            .into_iter()
+            .filter(|r| r.method == method && r.path == path)
+            .collect()
     }
 
     /// Number of requests logged.

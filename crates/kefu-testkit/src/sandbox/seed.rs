@@ -27,7 +27,10 @@ impl Default for SeedConfig {
             sessions: 500,
             tenants: 12,
             // 2024-05-01T00:00:00+08:00
-            start: Utc.with_ymd_and_hms(2024, 4, 30, 16, 0, 0).single().unwrap_or_default(),
+            start: Utc
+                .with_ymd_and_hms(2024, 4, 30, 16, 0, 0)
+                .single()
+                .unwrap_or_default(),
             days: 31,
         }
     }

@@ -73,7 +73,10 @@ impl Sandbox {
             .clone()
             .routes()
             .fallback(unknown_route)
-            .layer(middleware::from_fn_with_state(harness.clone(), log_and_chaos))
+            .layer(middleware::from_fn_with_state(
+                harness.clone(),
+                log_and_chaos,
+            ))
             .merge(control);
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -169,16 +172,22 @@ async fn log_and_chaos(State(h): State<Harness>, request: Request, next: Next) -
         Ok(b) => b,
         Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response(),
     };
-    let query: Vec<(String, String)> = parts
-        .uri
-        .query()
-        .map(url_decode_pairs)
-        .unwrap_or_default();
+    let query: Vec<(String, String)> = parts.uri.query().map(url_decode_pairs).unwrap_or_default();
     let headers: BTreeMap<String, String> = parts
         .headers
         .iter()
-        .filter(|(name, _)| !matches!(name.as_str(), "host" | "user-agent" | "accept" | "content-length" | "accept-encoding"))
-        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .filter(|(name, _)| {
+            !matches!(
+                name.as_str(),
+                "host" | "user-agent" | "accept" | "content-length" | "accept-encoding"
+            )
+        })
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let mut entry = LoggedRequest {
         method: parts.method.as_str().to_owned(),
@@ -227,14 +236,18 @@ async fn log_and_chaos(State(h): State<Harness>, request: Request, next: Next) -
         return response;
     }
 
-    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
     entry.status = response.status().as_u16();
     h.log.push(entry);
     match fault {
         Some(Fault::DropAfter) => broken_body(response.status()),
         Some(Fault::Truncate) => {
             let (parts, body) = response.into_parts();
-            let full = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+            let full = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
             let half = full.slice(..full.len() / 2);
             let mut parts = parts;
             parts.headers.remove(header::CONTENT_LENGTH);
@@ -247,7 +260,10 @@ async fn log_and_chaos(State(h): State<Harness>, request: Request, next: Next) -
 /// A response whose body fails mid-way, so the connection is cut.
 fn broken_body(status: StatusCode) -> Response {
     let stream = futures_util::stream::once(async {
-        Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "sandbox: dropped"))
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "sandbox: dropped",
+        ))
     });
     let mut r = Response::new(Body::from_stream(stream));
     *r.status_mut() = status;
@@ -272,7 +288,10 @@ pub(crate) fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 3 <= bytes.len() && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit() => {
+            b'%' if i + 3 <= bytes.len()
+                && bytes[i + 1].is_ascii_hexdigit()
+                && bytes[i + 2].is_ascii_hexdigit() =>
+            {
                 let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("00");
                 out.push(u8::from_str_radix(hex, 16).unwrap_or(b'%'));
                 i += 2;
@@ -287,7 +306,11 @@ pub(crate) fn percent_decode(s: &str) -> String {
 async fn unknown_route(request: Request) -> Response {
     (
         StatusCode::NOT_FOUND,
-        format!("sandbox: no such endpoint {} {}", request.method(), request.uri().path()),
+        format!(
+            "sandbox: no such endpoint {} {}",
+            request.method(),
+            request.uri().path()
+        ),
     )
         .into_response()
 }
@@ -344,13 +367,19 @@ async fn state(State(h): State<Harness>) -> axum::Json<serde_json::Value> {
     axum::Json(h.emulator.dump())
 }
 
-async fn vendor_control(State(h): State<Harness>, Path(action): Path<String>, body: Bytes) -> Response {
+async fn vendor_control(
+    State(h): State<Harness>,
+    Path(action): Path<String>,
+    body: Bytes,
+) -> Response {
     let arg = if body.is_empty() {
         serde_json::Value::Null
     } else {
         match serde_json::from_slice(&body) {
             Ok(v) => v,
-            Err(e) => return (StatusCode::BAD_REQUEST, format!("bad argument: {e}")).into_response(),
+            Err(e) => {
+                return (StatusCode::BAD_REQUEST, format!("bad argument: {e}")).into_response();
+            }
         }
     };
     match h.emulator.control(&action, arg) {
@@ -367,7 +396,10 @@ mod tests {
     fn decodes_form_encoding() {
         assert_eq!(percent_decode("Terminal%2CAbort"), "Terminal,Abort");
         assert_eq!(percent_decode("a+b"), "a b");
-        assert_eq!(percent_decode("2018-04-16T00%3A00%3A00.000Z"), "2018-04-16T00:00:00.000Z");
+        assert_eq!(
+            percent_decode("2018-04-16T00%3A00%3A00.000Z"),
+            "2018-04-16T00:00:00.000Z"
+        );
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz"), "%zz");
         assert_eq!(percent_decode("%E4%B8%AD"), "中");
