@@ -214,15 +214,15 @@ mod tests {
     use super::*;
     use crate::Error;
 
+    type PageFn = Box<dyn Fn(u32) -> futures_util::future::Ready<Result<Page<u32>>> + Send + Sync>;
+
+    /// A server of `total` numbered records, pages of `size` from index `first`.
     fn server(
         total: u32,
         size: u32,
         first: u32,
         report_total: bool,
-    ) -> (
-        impl Fn(u32) -> futures_util::future::Ready<Result<Page<u32>>> + Send + Sync + 'static,
-        Arc<Mutex<Vec<u32>>>,
-    ) {
+    ) -> (PageFn, Arc<Mutex<Vec<u32>>>) {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let log = calls.clone();
         let f = move |i: u32| {
@@ -235,7 +235,7 @@ mod tests {
                 last: None,
             }))
         };
-        (f, calls)
+        (Box::new(f), calls)
     }
 
     #[test]

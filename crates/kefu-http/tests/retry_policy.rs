@@ -1,6 +1,8 @@
 //! The shared transport policy against real faults on a loopback server:
 //! reads survive transient faults, writes are never blindly repeated.
 
+#![allow(clippy::unwrap_used)] // test helpers, not only #[test] fns
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
