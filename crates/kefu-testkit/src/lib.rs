@@ -3,10 +3,12 @@
 //! - [`mocks`]: mockall mocks of the four core traits (feature `mock`);
 //! - [`fixtures`]: every example of both vendor documents, verbatim;
 //! - [`snapshot`]: insta helpers for wire requests and results (feature `snapshot`);
+//! - [`behavior`]: a behavior suite written once against the traits;
 //! - [`sandbox`]: faithful emulators of each vendor on a loopback port, with
 //!   a request log, fault injection and a reset. They also back
 //!   `kefu --sandbox` and `kefu sandbox serve`.
 
+pub mod behavior;
 pub mod fixtures;
 pub mod sandbox;
 
