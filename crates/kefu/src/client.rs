@@ -128,6 +128,7 @@ type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 pub struct ClientBuilder {
     vendor: Option<Vendor>,
     lookup: Lookup,
+    transport: Option<TransportConfig>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -150,6 +151,7 @@ impl ClientBuilder {
         Self {
             vendor: None,
             lookup: Arc::new(|_| None),
+            transport: None,
         }
     }
 
@@ -171,6 +173,13 @@ impl ClientBuilder {
     /// Picks the vendor, overriding `KEFU_VENDOR`.
     pub fn vendor(mut self, vendor: Vendor) -> Self {
         self.vendor = Some(vendor);
+        self
+    }
+
+    /// Timeouts and retries for the vendor's transport (default:
+    /// [`TransportConfig::default`]).
+    pub fn transport(mut self, config: TransportConfig) -> Self {
+        self.transport = Some(config);
         self
     }
 
@@ -197,9 +206,10 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let vendor = self.resolved_vendor()?;
         let lookup = self.lookup;
+        let transport = self.transport.unwrap_or_default();
         match vendor {
-            Vendor::Sobot => build_sobot(&*lookup),
-            Vendor::Easemob => build_easemob(&*lookup),
+            Vendor::Sobot => build_sobot(&*lookup, transport),
+            Vendor::Easemob => build_easemob(&*lookup, transport),
             #[allow(unreachable_patterns)]
             other => Err(not_built(other)),
         }
@@ -221,7 +231,7 @@ fn build_sobot(lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> Resul
 }
 
 #[cfg(not(feature = "sobot"))]
-fn build_sobot(_: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> Result<Client> {
+fn build_sobot(_: &(dyn Fn(&str) -> Option<String> + Send + Sync), _: TransportConfig) -> Result<Client> {
     Err(not_built(Vendor::Sobot))
 }
 
@@ -233,6 +243,6 @@ fn build_easemob(lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> Res
 }
 
 #[cfg(not(feature = "easemob"))]
-fn build_easemob(_: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> Result<Client> {
+fn build_easemob(_: &(dyn Fn(&str) -> Option<String> + Send + Sync), _: TransportConfig) -> Result<Client> {
     Err(not_built(Vendor::Easemob))
 }

@@ -24,6 +24,11 @@ mod client;
 pub use client::{Client, ClientBuilder, Kefu};
 pub use kefu_core::*;
 
+/// Transport settings every vendor client accepts: timeouts and retries.
+pub mod transport {
+    pub use kefu_http::{RetryPolicy, TransportConfig};
+}
+
 /// The Sobot (智齿) client crate.
 #[cfg(feature = "sobot")]
 pub use kefu_sobot as sobot;
