@@ -1,0 +1,101 @@
+//! getStaffLogInfos answers at most one week and silently clamps a longer
+//! range ("如果时间范围超过1周, 以结束时间为准, 向前推一周重置开始时间"), so a
+//! range is fetched as consecutive windows of at most seven days and
+//! stitched.
+//!
+//! Each window is half-open, `[start, end)`. The document does not say
+//! whether the vendor's `endTime` is inclusive, so each window is asked with
+//! `startTime = start` and `endTime = end` and the answer is then cut to
+//! `[start, end)`: an entry exactly on a boundary belongs to the later window
+//! only, whichever way the vendor reads `endTime`. No gap, no overlap.
+
+use chrono::{DateTime, Duration, Utc};
+use kefu_core::model::AgentStatusLog;
+
+/// The longest range the vendor answers in full ("最多查询一周的数据").
+pub(crate) const WEEK: Duration = Duration::days(7);
+
+/// Consecutive windows `[start, end)`, each at most [`WEEK`] long, exactly
+/// covering `[from, to)`. Empty when `from >= to`.
+pub(crate) fn windows(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let mut out = Vec::new();
+    let mut start = from;
+    while start < to {
+        let end = (start + WEEK).min(to);
+        out.push((start, end));
+        start = end;
+    }
+    out
+}
+
+/// One window's entries: those inside `[start, end)`, in time order. An
+/// entry without a readable time cannot be placed, and is kept rather than
+/// lost.
+pub(crate) fn stitch(
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    entries: Vec<AgentStatusLog>,
+) -> Vec<AgentStatusLog> {
+    let mut kept: Vec<AgentStatusLog> = entries
+        .into_iter()
+        .filter(|e| e.at.is_none_or(|at| start <= at && at < end))
+        .collect();
+    // Stable: entries of the same millisecond keep the vendor's order.
+    kept.sort_by_key(|e| e.at);
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn t(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 5, day, hour, 0, 0)
+            .single()
+            .unwrap()
+    }
+
+    #[test]
+    fn three_weeks_and_a_bit_are_four_windows_without_gaps() {
+        let w = windows(t(1, 0), t(22, 5));
+        assert_eq!(w.len(), 4);
+        assert_eq!(w[0], (t(1, 0), t(8, 0)));
+        assert_eq!(w[3], (t(22, 0), t(22, 5)));
+        for pair in w.windows(2) {
+            assert_eq!(pair[0].1, pair[1].0);
+        }
+        assert!(w.iter().all(|(s, e)| *e - *s <= WEEK));
+    }
+
+    #[test]
+    fn exactly_a_week_is_one_window_and_empty_ranges_none() {
+        assert_eq!(windows(t(1, 0), t(8, 0)).len(), 1);
+        assert!(windows(t(2, 0), t(2, 0)).is_empty());
+        assert!(windows(t(3, 0), t(2, 0)).is_empty());
+    }
+
+    #[test]
+    fn a_boundary_entry_belongs_to_the_later_window_only() {
+        let entry = |at| AgentStatusLog {
+            at: Some(at),
+            ..AgentStatusLog::default()
+        };
+        let on_boundary = vec![entry(t(8, 0)), entry(t(7, 23)), entry(t(1, 0))];
+        let first = stitch((t(1, 0), t(8, 0)), on_boundary.clone());
+        let second = stitch((t(8, 0), t(15, 0)), on_boundary);
+        assert_eq!(
+            first.iter().map(|e| e.at).collect::<Vec<_>>(),
+            vec![Some(t(1, 0)), Some(t(7, 23))]
+        );
+        assert_eq!(
+            second.iter().map(|e| e.at).collect::<Vec<_>>(),
+            vec![Some(t(8, 0))]
+        );
+        let timeless = stitch((t(1, 0), t(8, 0)), vec![AgentStatusLog::default()]);
+        assert_eq!(timeless.len(), 1);
+    }
+}

@@ -1,0 +1,282 @@
+//! Merchant tenants: getTenantList, addTenant.json, updateTenant.json,
+//! getBatchAppKey.
+
+use async_trait::async_trait;
+use futures_util::stream::{self, StreamExt};
+use kefu_core::model::{
+    AppKey, NewTenant, Tenant, TenantCreated, TenantQuery, TenantSearch, TenantStatus, TenantUpdate,
+};
+use kefu_core::paging::stop_after_error;
+use kefu_core::{Error, Operation, RecordStream, Result, TenantAdmin, Vendor, validate};
+use kefu_http::{WireRequest, is_ambiguous_write_failure};
+
+use crate::SobotClient;
+use crate::decode::{self, TenantPage};
+use crate::sign::{SignInput, email_token};
+use crate::wire::{AddTenantBody, AppKeyBody, TenantListBody, UpdateTenantBody};
+
+const TENANT_LIST: &str = "/tenantpro/open/getTenantList";
+const ADD_TENANT: &str = "/tenantpro/open/addTenant.json";
+const UPDATE_TENANT: &str = "/tenantpro/open/updateTenant.json";
+const APP_KEYS: &str = "/tenantpro/getBatchAppKey";
+
+/// Tenants asked per page when the query does not say (the document gives
+/// no default or maximum).
+pub const DEFAULT_TENANT_PAGE_SIZE: u32 = 50;
+
+/// A stop against a server that never ends a list.
+const MAX_PAGES: u32 = 100_000;
+
+/// The filters of one listing, checked and spelled for the wire.
+#[derive(Debug, Clone)]
+struct ListFilter {
+    start_date: Option<String>,
+    end_date: Option<String>,
+    input_status: Option<&'static str>,
+    input_value: Option<String>,
+    open_status: &'static str,
+    page_size: u32,
+}
+
+impl ListFilter {
+    fn new(query: &TenantQuery) -> Result<Self> {
+        if let (Some(from), Some(to)) = (query.from, query.to) {
+            validate::ordered("startDate", &from, &to)?;
+        }
+        let (input_status, input_value) = match &query.search {
+            None => (None, None),
+            // "1-商户企业名称,2-商户联系账号,3-商户超管电话,4-外部 id"
+            Some(search) => {
+                let (code, value) = match search {
+                    TenantSearch::Name(v) => ("1", v),
+                    TenantSearch::Account(v) => ("2", v),
+                    TenantSearch::Phone(v) => ("3", v),
+                    TenantSearch::ExternalId(v) => ("4", v),
+                };
+                validate::non_empty("inputValue", value)?;
+                (Some(code), Some(value.clone()))
+            }
+        };
+        let page_size = query.page_size.unwrap_or(DEFAULT_TENANT_PAGE_SIZE);
+        validate::at_least("pageSize", i64::from(page_size), 1)?;
+        Ok(Self {
+            start_date: query.from.map(|d| d.format("%Y-%m-%d").to_string()),
+            end_date: query.to.map(|d| d.format("%Y-%m-%d").to_string()),
+            input_status,
+            input_value,
+            // "商户状态:-1:全部,1:开启 0:停用"
+            open_status: match query.status {
+                TenantStatus::All => "-1",
+                TenantStatus::Open => "1",
+                TenantStatus::Closed => "0",
+            },
+            page_size,
+        })
+    }
+}
+
+impl SobotClient {
+    async fn tenant_page(&self, filter: &ListFilter, page_no: u32) -> Result<TenantPage> {
+        let s = &self.shared;
+        let ts = self.ts_millis();
+        // getTenantList signs with the platform super-admin's email.
+        let body = TenantListBody {
+            union_code: &s.union_code,
+            ts,
+            token: email_token(&s.union_code, &ts.to_string(), &s.email, &s.union_key),
+            email: &s.email,
+            start_date: filter.start_date.clone(),
+            end_date: filter.end_date.clone(),
+            input_status: filter.input_status,
+            input_value: filter.input_value.as_deref(),
+            open_status: filter.open_status,
+            page_no,
+            page_size: filter.page_size,
+        };
+        let request = WireRequest::post(Operation::ListTenants, TENANT_LIST)
+            .idempotent(true)
+            .json(&body);
+        let zone = s.zone;
+        self.call(&request, |b| decode::tenant_page(b, zone)).await
+    }
+
+    /// Looks a tenant up by its customerCode (search type 4, "完全匹配").
+    async fn find_tenant(&self, customer_code: &str) -> Result<Option<Tenant>> {
+        let query = TenantQuery {
+            search: Some(TenantSearch::ExternalId(customer_code.to_owned())),
+            ..TenantQuery::default()
+        };
+        let filter = ListFilter::new(&query)?;
+        let page = self.tenant_page(&filter, 1).await?;
+        Ok(page.items.into_iter().find(|t| {
+            t.customer_code
+                .as_deref()
+                .is_none_or(|c| c == customer_code)
+        }))
+    }
+}
+
+#[async_trait]
+impl TenantAdmin for SobotClient {
+    /// Every page of getTenantList, in order.
+    ///
+    /// Pages are walked by the answer's `pageCount` (the document leaves the
+    /// server's page-size limit open, so a page shorter than asked does not
+    /// mean the end); without a `pageCount`, until a short or empty page.
+    fn list_tenants(&self, query: &TenantQuery) -> Result<RecordStream<Tenant>> {
+        let filter = ListFilter::new(query)?;
+        let client = self.clone();
+        let pages = stream::unfold(Some(1u32), move |next| {
+            let client = client.clone();
+            let filter = filter.clone();
+            async move {
+                let page_no = next?;
+                match client.tenant_page(&filter, page_no).await {
+                    Err(e) => Some((vec![Err(e)], None)),
+                    Ok(page) => {
+                        let more = match page.page_count {
+                            Some(count) => page_no < count,
+                            None => page.items.len() as u64 >= u64::from(filter.page_size),
+                        };
+                        let next = (more && !page.items.is_empty() && page_no < MAX_PAGES)
+                            .then_some(page_no + 1);
+                        Some((page.items.into_iter().map(Ok).collect(), next))
+                    }
+                }
+            }
+        })
+        .flat_map(stream::iter);
+        Ok(stop_after_error(pages))
+    }
+
+    /// addTenant.json. Not idempotent: a failure that may have been carried
+    /// out is reconciled through getTenantList by customerCode.
+    async fn add_tenant(&self, tenant: &NewTenant) -> Result<TenantCreated> {
+        validate::non_empty("customerCode", &tenant.customer_code)?;
+        validate::non_empty("companyName", &tenant.name)?;
+        validate::email("email", &tenant.email)?;
+        validate::at_least("maxCount", i64::from(tenant.max_agents), 1)?;
+        // "password String 必选 客服登录密码"
+        let password = match &tenant.password {
+            Some(p) if !p.expose().trim().is_empty() => p.clone(),
+            _ => return Err(Error::invalid("password", "is required by addTenant.json")),
+        };
+        let s = &self.shared;
+        let ts = self.ts_millis();
+        let body = AddTenantBody {
+            union_code: &s.union_code,
+            ts,
+            token: email_token(&s.union_code, &ts.to_string(), &tenant.email, &s.union_key),
+            company_name: &tenant.name,
+            email: &tenant.email,
+            max_count: tenant.max_agents,
+            password,
+            contact_name: tenant.contact_name.as_deref(),
+            contact_tel: tenant.contact_tel.as_deref(),
+            customer_code: &tenant.customer_code,
+            icon: tenant.icon.as_deref(),
+        };
+        let request = WireRequest::post(Operation::AddTenant, ADD_TENANT)
+            .idempotent(false)
+            .json(&body);
+        match self.call(&request, decode::tenant_created).await {
+            Err(e) if is_ambiguous_write_failure(&e) => self.reconcile_add(tenant, e).await,
+            other => other,
+        }
+    }
+
+    /// updateTenant.json. Idempotent: it sets absolute values, so repeating
+    /// it converges on the same state and answers the same.
+    async fn update_tenant(&self, update: &TenantUpdate) -> Result<()> {
+        validate::non_empty("customerCode", &update.customer_code)?;
+        validate::non_empty("companyName", &update.name)?;
+        validate::email("email", &update.email)?;
+        validate::at_least("maxCount", i64::from(update.max_agents), 1)?;
+        let s = &self.shared;
+        let ts = self.ts_millis();
+        // "email String 必选 商户的超管邮箱": the token signs with it.
+        let body = UpdateTenantBody {
+            union_code: &s.union_code,
+            ts,
+            token: email_token(&s.union_code, &ts.to_string(), &update.email, &s.union_key),
+            company_name: &update.name,
+            max_count: update.max_agents,
+            contact_name: update.contact_name.as_deref(),
+            contact_tel: update.contact_tel.as_deref(),
+            customer_code: &update.customer_code,
+            email: &update.email,
+        };
+        let request = WireRequest::post(Operation::UpdateTenant, UPDATE_TENANT)
+            .idempotent(true)
+            .json(&body);
+        self.call(&request, decode::ack).await
+    }
+
+    /// getBatchAppKey.
+    async fn app_keys(&self) -> Result<Vec<AppKey>> {
+        let s = &self.shared;
+        let ts = self.report_ts();
+        let sign = s.report_sign.sign(&SignInput {
+            operation: Operation::ListAppKeys,
+            path: APP_KEYS,
+            union_code: &s.union_code,
+            ts: &ts,
+            union_key: &s.union_key,
+            params: &[],
+        });
+        let body = AppKeyBody {
+            union_code: &s.union_code,
+            ts: &ts,
+            sign,
+        };
+        let request = WireRequest::post(Operation::ListAppKeys, APP_KEYS)
+            .idempotent(true)
+            .json(&body);
+        let union_code = s.union_code.clone();
+        self.call(&request, |b| decode::app_keys(b, &union_code))
+            .await
+    }
+}
+
+impl SobotClient {
+    /// After an add whose outcome is unknown: the tenant found by its
+    /// customerCode means it happened; proven absent, the original
+    /// (retryable) error stands, since repeating is then safe and a
+    /// duplicate would be refused with "customerCode 已存在!" anyway.
+    async fn reconcile_add(&self, tenant: &NewTenant, original: Error) -> Result<TenantCreated> {
+        tracing::debug!(error = %original, "addTenant.json outcome unknown; reconciling by customerCode");
+        match self.find_tenant(&tenant.customer_code).await {
+            Ok(Some(found))
+                if found
+                    .email
+                    .as_deref()
+                    .is_none_or(|e| e.eq_ignore_ascii_case(&tenant.email)) =>
+            {
+                let mut extra = kefu_core::Extra::new();
+                extra.insert("reconciled".to_owned(), serde_json::Value::Bool(true));
+                Ok(TenantCreated {
+                    app_key: found.app_key,
+                    contact_name: found.contact_name,
+                    company_id: Some(found.company_id).filter(|c| !c.is_empty()),
+                    extra,
+                })
+            }
+            Ok(Some(_)) => Err(Error::OutcomeUnknown {
+                vendor: Vendor::Sobot,
+                operation: Operation::AddTenant,
+                message: format!(
+                    "{original}; a tenant with this customerCode exists but with another email, so it is not known \
+                     whether this call created it"
+                ),
+            }),
+            Ok(None) => Err(original),
+            Err(lookup) => Err(Error::OutcomeUnknown {
+                vendor: Vendor::Sobot,
+                operation: Operation::AddTenant,
+                message: format!(
+                    "{original}; looking the tenant up afterwards failed too: {lookup}"
+                ),
+            }),
+        }
+    }
+}
