@@ -1,1 +1,66 @@
-fn main() {}
+//! `kefu`: Sobot and Easemob Kefu from a terminal.
+//!
+//! The command line follows the kefu CLI contract; see `docs/cli.md`.
+//! This file only parses, runs and turns the result into an exit code.
+
+mod cli;
+mod client;
+mod commands;
+mod config;
+mod exit;
+mod output;
+mod partial_file;
+mod records;
+mod sandbox;
+mod signal;
+mod usage;
+mod window;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::exit::Failure;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage::exit(e),
+    };
+    init_tracing();
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Local(format!("cannot start the async runtime: {e}")))
+        .and_then(|rt| rt.block_on(commands::run(cli, config::process_env())));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            let mut stderr = std::io::stderr().lock();
+            for line in failure.lines(&client::offering) {
+                let _ = writeln!(stderr, "{line}");
+            }
+            ExitCode::from(failure.code())
+        }
+    }
+}
+
+/// Logs to stderr as `KEFU_LOG` (else `RUST_LOG`) says; off by default, so
+/// stderr holds only the error line. The transport never logs secrets.
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+
+    let filter = ["KEFU_LOG", "RUST_LOG"]
+        .iter()
+        .find_map(|key| std::env::var(key).ok().filter(|v| !v.trim().is_empty()))
+        .and_then(|spec| EnvFilter::try_new(spec).ok());
+    if let Some(filter) = filter {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .try_init();
+    }
+}

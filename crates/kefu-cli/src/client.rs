@@ -1,0 +1,135 @@
+//! From settings (or an embedded sandbox) to a `kefu::Client`.
+
+use std::sync::Arc;
+
+use kefu::{Capabilities, Client, ClientBuilder, Error, Operation, Vendor};
+use kefu_testkit::sandbox::Sandbox;
+
+use crate::cli::VendorArg;
+use crate::config::Settings;
+use crate::exit::Failure;
+
+/// A client and what it was built from; holds the embedded sandbox, if any,
+/// for as long as the command runs.
+#[derive(Debug)]
+pub struct Connection {
+    /// The client.
+    pub client: Client,
+    /// The settings it was built from (the sandbox's, with `--sandbox`).
+    pub settings: Settings,
+    /// The embedded sandbox serving this command, if any.
+    pub sandbox: Option<Sandbox>,
+}
+
+/// The vendor from `--vendor` / `KEFU_VENDOR`, else the config file.
+pub fn resolve_vendor(flag: Option<VendorArg>, settings: &Settings) -> Result<Vendor, Error> {
+    if let Some(v) = flag {
+        return Ok(v.into());
+    }
+    match settings.get("KEFU_VENDOR") {
+        Some(v) => v.parse().map_err(|_| {
+            Error::config(
+                "KEFU_VENDOR",
+                format!("must be `sobot` or `easemob`, not {v:?}"),
+            )
+        }),
+        None => Err(Error::config("KEFU_VENDOR", "is not set: which vendor?")),
+    }
+}
+
+/// Builds the client for `op`: against a fresh embedded sandbox when
+/// `sandbox` is set (its settings replace the environment and the file, so
+/// no credential is read and nothing leaves the machine), else from
+/// `settings`.
+///
+/// Nothing is sent. If the settings are incomplete but `vendor` does not
+/// offer `op` at all, the answer is Unsupported (exit 3), not the missing
+/// setting.
+pub async fn connect(
+    vendor: Vendor,
+    sandbox: bool,
+    settings: Settings,
+    op: Operation,
+) -> Result<Connection, Failure> {
+    let (settings, sandbox) = if sandbox {
+        let server = crate::sandbox::start_embedded(vendor).await?;
+        let env = Arc::new(crate::sandbox::env_of(&server));
+        let lookup = Arc::new(move |key: &str| env.get(key).cloned());
+        (Settings::env_only(lookup), Some(server))
+    } else {
+        (settings, None)
+    };
+    let built = ClientBuilder::new()
+        .lookup(settings.lookup())
+        .vendor(vendor)
+        .build();
+    match built {
+        Ok(client) => Ok(Connection {
+            client,
+            settings,
+            sandbox,
+        }),
+        Err(e @ Error::Config { .. }) => match probe_capabilities(vendor) {
+            Some(caps) if !caps.supports(op) => Err(Error::unsupported(vendor, op).into()),
+            _ => Err(e.into()),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What `vendor` offers, from a client built with placeholder settings
+/// (building sends nothing). `None` if this build cannot make one.
+pub fn probe_capabilities(vendor: Vendor) -> Option<Capabilities> {
+    let placeholder = |key: &str| -> Option<String> {
+        Some(
+            if key.ends_with("_BASE_URL") {
+                "https://kefu.invalid"
+            } else if key.ends_with("_EMAIL") {
+                "probe@kefu.invalid"
+            } else if key.ends_with("_ID") || key.ends_with("_CODE") {
+                "1"
+            } else {
+                "probe-placeholder"
+            }
+            .to_owned(),
+        )
+    };
+    ClientBuilder::new()
+        .lookup(placeholder)
+        .vendor(vendor)
+        .build()
+        .ok()
+        .map(|c| c.capabilities())
+}
+
+/// The vendors of this build that offer `op`.
+pub fn offering(op: Operation) -> Vec<Vendor> {
+    kefu::built_vendors()
+        .iter()
+        .copied()
+        .filter(|v| probe_capabilities(*v).is_some_and(|c| c.supports(op)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flag_wins_and_a_missing_vendor_names_kefu_vendor() {
+        let none = Settings::env_only(Arc::new(|_| None));
+        let e = resolve_vendor(None, &none).expect_err("no vendor");
+        assert!(
+            matches!(&e, Error::Config { key, .. } if key == "KEFU_VENDOR"),
+            "{e}"
+        );
+        let file = Settings::env_only(Arc::new(|k| {
+            (k == "KEFU_VENDOR").then(|| "sobot".to_owned())
+        }));
+        assert_eq!(resolve_vendor(None, &file).expect("file"), Vendor::Sobot);
+        assert_eq!(
+            resolve_vendor(Some(VendorArg::Easemob), &file).expect("flag"),
+            Vendor::Easemob
+        );
+    }
+}

@@ -1,0 +1,95 @@
+//! `kefu agents list|add|update|delete|enable|disable|set-password`.
+
+use std::sync::Arc;
+
+use kefu::model::{AgentQuery, AgentUpdate, NewAgent};
+use kefu::{AgentAdmin, Operation, Secret, Vendor};
+
+use super::Context;
+use crate::cli::{AgentsAddArgs, AgentsCommand, AgentsDeleteArgs, AgentsUpdateArgs};
+use crate::exit::Failure;
+use crate::records::Outcome;
+
+/// Runs one `agents` command.
+pub async fn run(ctx: &Context, command: AgentsCommand) -> Result<(), Failure> {
+    match command {
+        AgentsCommand::List(args) => {
+            let query = AgentQuery {
+                search: args.search,
+                page_size: None,
+            };
+            let stream = ctx.client.agents().list_agents(&query)?;
+            ctx.print_stream(stream).await.map(drop)
+        }
+        AgentsCommand::Add(args) => add(ctx, args).await,
+        AgentsCommand::Update(args) => update(ctx, args).await,
+        AgentsCommand::Delete(AgentsDeleteArgs { email, tenant }) => {
+            scoped(ctx, tenant)?.delete_agent(&email).await?;
+            ctx.print_one(&Outcome::ok(Operation::DeleteAgent, &email))
+        }
+        AgentsCommand::Enable(args) => {
+            ctx.client.agents().enable_agent(&args.email).await?;
+            ctx.print_one(&Outcome::ok(Operation::EnableAgent, &args.email))
+        }
+        AgentsCommand::Disable(args) => {
+            ctx.client.agents().disable_agent(&args.email).await?;
+            ctx.print_one(&Outcome::ok(Operation::DisableAgent, &args.email))
+        }
+        AgentsCommand::SetPassword(args) => {
+            let password = Secret::new(args.password);
+            ctx.client
+                .agents()
+                .set_agent_password(&args.email, &password)
+                .await?;
+            ctx.print_one(&Outcome::ok(Operation::SetAgentPassword, &args.email))
+        }
+    }
+}
+
+async fn add(ctx: &Context, args: AgentsAddArgs) -> Result<(), Failure> {
+    let admin = scoped(ctx, args.tenant)?;
+    let agent = NewAgent {
+        email: args.email,
+        nickname: args.nickname,
+        real_name: args.name,
+        password: Some(Secret::new(args.password)),
+        // A well-known name or an id: the vendor resolves it.
+        role: args.role,
+        max_sessions: args.max_sessions,
+        phone: args.phone,
+        agent_number: args.agent_number,
+    };
+    match admin.add_agent(&agent).await? {
+        Some(created) => ctx.print_one(&created),
+        None => ctx.print_one(&Outcome::ok(Operation::AddAgent, &agent.email)),
+    }
+}
+
+async fn update(ctx: &Context, args: AgentsUpdateArgs) -> Result<(), Failure> {
+    let admin = scoped(ctx, args.tenant)?;
+    let update = AgentUpdate {
+        email: args.email,
+        nickname: args.nickname,
+        real_name: args.name,
+        phone: args.phone,
+        role: args.role,
+        max_sessions: args.max_sessions,
+        agent_number: args.agent_number,
+    };
+    admin.update_agent(&update).await?;
+    ctx.print_one(&Outcome::ok(Operation::UpdateAgent, &update.email))
+}
+
+/// The agent admin for `--tenant`. Sobot manages staff per merchant
+/// (`customerCode`), so it needs one: from `--tenant`, else a configured
+/// `KEFU_SOBOT_CUSTOMER_CODE`. Easemob has no merchants and ignores it.
+fn scoped(ctx: &Context, tenant: Option<String>) -> Result<Arc<dyn AgentAdmin>, Failure> {
+    match (ctx.client.vendor(), tenant) {
+        (Vendor::Sobot, Some(code)) => Ok(ctx.client.for_tenant(code).agents()),
+        (Vendor::Sobot, None) if ctx.settings.get("KEFU_SOBOT_CUSTOMER_CODE").is_none() => Err(Failure::Usage {
+            message: "sobot manages agents per merchant: `--tenant` (the merchant's customerCode) is required".to_owned(),
+            hint: Some("pass --tenant CUSTOMER_CODE (see `kefu tenants list`)".to_owned()),
+        }),
+        _ => Ok(ctx.client.agents()),
+    }
+}

@@ -1,1 +1,0 @@
-//! The easemob emulator (being built).

@@ -1,1 +1,0 @@
-//! The sobot emulator (being built).
