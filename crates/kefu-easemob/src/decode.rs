@@ -206,12 +206,12 @@ pub fn session(record: Map<String, Value>, zone: Zone) -> Session {
     let agent_id = r.string("agentUserId");
     let agent_nickname = r.string("agentUserNiceName");
     let agents = r
-        .convert("agentUserSet", session_agents)
+        .lossless("agentUserSet", session_agents)
         .unwrap_or_default();
-    let visitor = r.convert("visitorUser", |v| {
+    let visitor = r.lossless("visitorUser", |v| {
         party(v, "userId", "nicename", "username")
     });
-    let customer = r.convert("customer", |v| {
+    let customer = r.lossless("customer", |v| {
         party(v, "customerId", "customerNiceName", "customerTrueName")
     });
     Session {
@@ -240,10 +240,12 @@ pub fn session(record: Map<String, Value>, zone: Zone) -> Session {
     }
 }
 
-/// `agentUserSet`; `None` (kept raw in extra) if any member has a field
-/// [`SessionAgent`] cannot hold, so nothing is lost.
-fn session_agents(value: Value) -> Option<Vec<SessionAgent>> {
-    lenient::array(value)
+/// `agentUserSet`, and whether every field of it was mapped (a member's
+/// `tenantId`, as in the document, has no place in [`SessionAgent`]).
+/// `None` when a member is not an object.
+fn session_agents(value: Value) -> Option<(Vec<SessionAgent>, bool)> {
+    let mut complete = true;
+    let agents = lenient::array(value)
         .into_iter()
         .map(|v| {
             let mut m = lenient::object(v)?;
@@ -253,20 +255,22 @@ fn session_agents(value: Value) -> Option<Vec<SessionAgent>> {
                 nickname: lenient::string(lenient::take(&mut m, "nicename")),
                 real_name: lenient::string(lenient::take(&mut m, "trueName")),
             };
-            only_nulls(&m).then_some(agent)
+            complete &= only_nulls(&m);
+            Some(agent)
         })
-        .collect()
+        .collect::<Option<Vec<_>>>()?;
+    Some((agents, complete))
 }
 
-/// `visitorUser` / `customer`; `None` (kept raw) if it has other fields.
-fn party(value: Value, id: &str, nickname: &str, name: &str) -> Option<Party> {
+/// `visitorUser` / `customer`, and whether every field of it was mapped.
+fn party(value: Value, id: &str, nickname: &str, name: &str) -> Option<(Party, bool)> {
     let mut m = lenient::object(value)?;
     let party = Party {
         id: lenient::id(lenient::take(&mut m, id)),
         nickname: lenient::string(lenient::take(&mut m, nickname)),
         name: lenient::string(lenient::take(&mut m, name)),
     };
-    only_nulls(&m).then_some(party)
+    Some((party, only_nulls(&m)))
 }
 
 /// `summarys`: groups of tags. A flat list of tags is read as one group;
@@ -336,6 +340,18 @@ impl Fields {
                 None
             }
         }
+    }
+
+    /// Like [`Fields::convert`] for a nested value the record type holds
+    /// only in part: `f` also says whether it mapped everything; if not, the
+    /// raw value is kept in extra as well.
+    fn lossless<T>(&mut self, key: &str, f: impl FnOnce(Value) -> Option<(T, bool)>) -> Option<T> {
+        let raw = self.map.get(key).cloned();
+        let (value, complete) = self.convert(key, f)?;
+        if let (false, Some(raw)) = (complete, raw) {
+            self.map.insert(key.to_owned(), raw);
+        }
+        Some(value)
     }
 
     fn string(&mut self, key: &str) -> Option<String> {
@@ -439,10 +455,12 @@ mod tests {
         assert_eq!(s.summaries[1][0].name.as_deref(), Some("a"));
         assert_eq!(s.channels, vec!["webim"]);
         assert_eq!(s.satisfaction, Some(5));
-        // tenantId of an agent has no place in SessionAgent: the raw set is kept.
-        assert!(s.agents.is_empty());
+        // tenantId of an agent has no place in SessionAgent: the raw set is
+        // kept beside the mapped one.
+        assert_eq!(s.agents.len(), 1);
         assert!(s.extra.contains_key("agentUserSet"));
         assert_eq!(s.customer.and_then(|c| c.id).as_deref(), Some("c"));
+        assert!(!s.extra.contains_key("customer"));
         assert!(s.visitor.is_none());
     }
 
