@@ -667,7 +667,7 @@ impl SobotEmulator {
                 .iter()
                 .filter_map(|k| sums.get(k).map(|v| (k, v)))
                 .map(|((company, staff), v)| {
-                    let rate = if v[0] == 0 { 0 } else { v[1] * 100 / v[0] };
+                    let rate = (v[1] * 100).checked_div(v[0]).unwrap_or(0);
                     json!({
                         "staffid": staff,
                         "companyid": company,
@@ -801,9 +801,12 @@ pub(crate) fn clamp_week(start: Option<i64>, end: Option<i64>, now_ms: i64) -> (
     }
 }
 
+/// One staff member's entries: `(staffId, staffLogInfos)`.
+type StaffLogs = (String, Vec<Value>);
+
 /// `items[].companyStaffInfos[].staffLogInfos[]` for `[start, end]`.
 fn group_logs(st: &State, start: i64, end: i64) -> Vec<Value> {
-    let mut companies: Vec<(String, Vec<(String, Vec<Value>)>)> = Vec::new();
+    let mut companies: Vec<(String, Vec<StaffLogs>)> = Vec::new();
     for e in st
         .logs
         .iter()

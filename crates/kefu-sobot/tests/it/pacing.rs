@@ -1,0 +1,83 @@
+//! chatIndexPage's 20 calls a minute, under tokio's paused clock: the
+//! client waits instead of being refused with status 4.
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use kefu_core::{ErrorKind, SessionHistory};
+use kefu_http::TransportConfig;
+use kefu_testkit::sandbox::SeedConfig;
+use kefu_testkit::sandbox::sobot;
+use tokio::time::Instant;
+
+use crate::common::builder;
+
+#[tokio::test(start_paused = true)]
+async fn sixty_calls_are_paced_without_a_refusal() {
+    let sb = sobot::start(SeedConfig::default()).await.unwrap();
+    // No timers in the transport: under paused time they would fire at once
+    // while real loopback I/O is in flight.
+    let client = builder(&sb)
+        .transport(TransportConfig::without_timers())
+        .build()
+        .unwrap();
+    let partners = sb.sobot().partner_ids();
+    let t0 = Instant::now();
+    for i in 0..60 {
+        client.chats(&partners[i % partners.len()]).await.unwrap();
+    }
+    let elapsed = t0.elapsed();
+    assert_eq!(sb.chat_calls_refused(), 0);
+    assert_eq!(sb.chat_calls_admitted(), 60);
+    // Three bursts of 20, two full windows of 61 s apart.
+    assert!(elapsed >= Duration::from_secs(122), "{elapsed:?}");
+    // After the first burst, the sustained rate stays just under the limit.
+    let per_minute = 40.0 / (elapsed.as_secs_f64() / 60.0);
+    assert!(
+        (19.0..=20.0).contains(&per_minute),
+        "{per_minute:.2} calls a minute"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn clones_share_one_pacer() {
+    let sb = sobot::start(SeedConfig::default()).await.unwrap();
+    let client = builder(&sb)
+        .transport(TransportConfig::without_timers())
+        .build()
+        .unwrap();
+    let a = client.for_tenant("M001");
+    let b = client.for_tenant("M002");
+    let t0 = Instant::now();
+    let calls = (0..30).map(|i| {
+        let c = if i % 2 == 0 { a.clone() } else { b.clone() };
+        async move { c.chats("partner-001").await }
+    });
+    for r in join_all(calls).await {
+        r.unwrap();
+    }
+    assert_eq!(sb.chat_calls_refused(), 0);
+    assert!(t0.elapsed() >= Duration::from_secs(61));
+}
+
+#[tokio::test]
+async fn without_the_pacer_the_vendor_refuses_with_status_4() {
+    let sb = sobot::start(SeedConfig::default()).await.unwrap();
+    // A pace far above the limit proves the pacer above is what prevents it.
+    let client = builder(&sb)
+        .chat_pace(1000, Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let mut refused = None;
+    for i in 0..21 {
+        if let Err(e) = client.chats("partner-001").await {
+            refused = Some((i, e));
+            break;
+        }
+    }
+    let (i, e) = refused.expect("the 21st call is refused");
+    assert_eq!(i, 20);
+    assert_eq!(e.kind(), ErrorKind::RateLimited);
+    assert_eq!(e.vendor_error().unwrap().code, "status 4");
+    assert_eq!(sb.chat_calls_refused(), 1);
+}

@@ -1,0 +1,351 @@
+//! getTenantList, addTenant.json, updateTenant.json, getBatchAppKey.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use futures_util::TryStreamExt;
+use kefu_core::model::{NewTenant, Tenant, TenantQuery, TenantSearch, TenantStatus, TenantUpdate};
+use kefu_core::{ErrorKind, Secret, TenantAdmin};
+use kefu_testkit::sandbox::SeedConfig;
+use kefu_testkit::sandbox::sobot;
+
+use crate::common::{builder, refusal, setup};
+
+async fn list(client: &impl TenantAdmin, query: TenantQuery) -> Vec<Tenant> {
+    client
+        .list_tenants(&query)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap()
+}
+
+fn new_tenant(code: &str) -> NewTenant {
+    NewTenant {
+        customer_code: code.to_owned(),
+        name: format!("新商户 {code}"),
+        email: format!("boss@{}.example.com", code.to_lowercase()),
+        password: Some(Secret::new("Init-Pass-1")),
+        max_agents: 5,
+        contact_name: Some("王五".to_owned()),
+        contact_tel: Some("13900000000".to_owned()),
+        icon: None,
+    }
+}
+
+#[tokio::test]
+async fn every_page_is_read_in_order() {
+    let (sb, client) = setup().await;
+    let query = TenantQuery {
+        page_size: Some(5),
+        ..TenantQuery::default()
+    };
+    let tenants = list(&client, query).await;
+    let expected: Vec<String> = sb.tenants().into_iter().map(|t| t.company_id).collect();
+    assert_eq!(
+        tenants
+            .iter()
+            .map(|t| t.company_id.clone())
+            .collect::<Vec<_>>(),
+        expected
+    );
+    let pages: Vec<i64> = sb
+        .log()
+        .to_route("POST", "/tenantpro/open/getTenantList")
+        .iter()
+        .map(|r| r.json().unwrap()["pageNo"].as_i64().unwrap())
+        .collect();
+    assert_eq!(pages, vec![1, 2, 3]);
+    // Every field the sandbox knows arrives mapped.
+    let first = &tenants[0];
+    let seeded = sb.tenant("M001").unwrap();
+    assert_eq!(first.customer_code.as_deref(), Some("M001"));
+    assert_eq!(first.name, seeded.company_name);
+    assert_eq!(first.max_agents, Some(seeded.max_count));
+    assert_eq!(first.agents_in_use, Some(seeded.staff.len() as u32));
+    assert_eq!(first.created_on, Some(seeded.created_on));
+    assert_eq!(first.app_key.as_deref(), Some(seeded.app_key.as_str()));
+    assert_eq!(first.enabled, Some(true));
+    assert!(
+        first.extra.contains_key("provinceId"),
+        "unmapped fields are kept: {:?}",
+        first.extra
+    );
+}
+
+#[tokio::test]
+async fn a_server_page_shorter_than_asked_does_not_end_the_list() {
+    // The sandbox serves at most 100 a page; asking 500 must still read all.
+    let config = SeedConfig {
+        tenants: 250,
+        agents: 1,
+        ..SeedConfig::default()
+    };
+    let sb = sobot::start(config).await.unwrap();
+    let client = builder(&sb).build().unwrap();
+    let query = TenantQuery {
+        page_size: Some(500),
+        ..TenantQuery::default()
+    };
+    let tenants = list(&client, query).await;
+    let ids: BTreeSet<String> = tenants.iter().map(|t| t.company_id.clone()).collect();
+    assert_eq!((tenants.len(), ids.len()), (250, 250));
+    assert_eq!(sb.log().len(), 3);
+}
+
+#[tokio::test]
+async fn every_filter_reaches_the_vendor() {
+    let (sb, client) = setup().await;
+    let all = sb.tenants();
+    let open = list(
+        &client,
+        TenantQuery {
+            status: TenantStatus::Open,
+            ..TenantQuery::default()
+        },
+    )
+    .await;
+    let closed = list(
+        &client,
+        TenantQuery {
+            status: TenantStatus::Closed,
+            ..TenantQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(open.len(), all.iter().filter(|t| t.open).count());
+    assert_eq!(closed.len(), all.iter().filter(|t| !t.open).count());
+    assert!(!closed.is_empty() && closed.iter().all(|t| t.enabled == Some(false)));
+
+    let from = all[2].created_on;
+    let to = all[4].created_on;
+    let in_range = list(
+        &client,
+        TenantQuery {
+            from: Some(from),
+            to: Some(to),
+            ..TenantQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        in_range
+            .iter()
+            .map(|t| t.customer_code.clone().unwrap())
+            .collect::<Vec<_>>(),
+        vec!["M003", "M004", "M005"]
+    );
+
+    let by_code = list(
+        &client,
+        TenantQuery {
+            search: Some(TenantSearch::ExternalId("M007".into())),
+            ..TenantQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(by_code.len(), 1);
+    assert_eq!(by_code[0].customer_code.as_deref(), Some("M007"));
+    // 1 is a fuzzy name match: 样例商户1x.
+    let by_name = list(
+        &client,
+        TenantQuery {
+            search: Some(TenantSearch::Name("商户1".into())),
+            ..TenantQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(by_name.len(), 3);
+    let by_account = list(
+        &client,
+        TenantQuery {
+            search: Some(TenantSearch::Account("m012".into())),
+            ..TenantQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(by_account.len(), 1);
+    let by_phone = list(
+        &client,
+        TenantQuery {
+            search: Some(TenantSearch::Phone("13100000011".into())),
+            ..TenantQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(by_phone.len(), 1);
+
+    let bodies: Vec<serde_json::Value> = sb.requests().iter().filter_map(|r| r.json()).collect();
+    assert!(bodies.iter().any(|b| b["openStatus"] == "0"));
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b["startDate"] == from.to_string() && b["endDate"] == to.to_string())
+    );
+    for (status, value) in [
+        ("4", "M007"),
+        ("1", "商户1"),
+        ("2", "m012"),
+        ("3", "13100000011"),
+    ] {
+        assert!(
+            bodies
+                .iter()
+                .any(|b| b["inputStatus"] == status && b["inputValue"] == value),
+            "{status}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn add_tenant_opens_it_with_what_was_sent() {
+    let (sb, client) = setup().await;
+    let created = client.add_tenant(&new_tenant("SHOP42")).await.unwrap();
+    let stored = sb.tenant("SHOP42").expect("the sandbox has it");
+    assert_eq!(created.app_key.as_deref(), Some(stored.app_key.as_str()));
+    assert_eq!(
+        created.company_id.as_deref(),
+        Some(stored.company_id.as_str())
+    );
+    assert_eq!(created.contact_name.as_deref(), Some("王五"));
+    assert_eq!(stored.password, "Init-Pass-1");
+    assert_eq!(stored.max_count, 5);
+    assert_eq!(stored.email, "boss@shop42.example.com");
+    // It now lists like any other.
+    let found = list(
+        &client,
+        TenantQuery {
+            search: Some(TenantSearch::ExternalId("SHOP42".into())),
+            ..TenantQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(found.len(), 1);
+}
+
+#[tokio::test]
+async fn add_tenant_refusals_are_typed_with_the_vendor_words() {
+    let (sb, client) = setup().await;
+    let e = client.add_tenant(&new_tenant("M001")).await.unwrap_err();
+    assert_eq!(
+        refusal(&e),
+        (
+            ErrorKind::AlreadyExists,
+            "999999".into(),
+            "customerCode 已存在!".into()
+        )
+    );
+
+    let mut greedy = new_tenant("GREEDY");
+    greedy.max_agents = 1_000_000;
+    let e = client.add_tenant(&greedy).await.unwrap_err();
+    assert_eq!(
+        refusal(&e),
+        (
+            ErrorKind::QuotaExceeded,
+            "200007".into(),
+            "在线客服数量不足".into()
+        )
+    );
+
+    let mut long = new_tenant("LONG");
+    long.name = "名".repeat(51);
+    let e = client.add_tenant(&long).await.unwrap_err();
+    assert_eq!(
+        refusal(&e),
+        (
+            ErrorKind::Vendor,
+            "220001".into(),
+            "[companyName] 的长度超过最大限制,最多允许 50 个字符".into()
+        )
+    );
+    assert!(sb.tenant("GREEDY").is_none() && sb.tenant("LONG").is_none());
+}
+
+#[tokio::test]
+async fn update_tenant_sets_every_field() {
+    let (sb, client) = setup().await;
+    let update = TenantUpdate {
+        customer_code: "M002".into(),
+        name: "改名商户".into(),
+        email: "new-admin@m002.example.com".into(),
+        max_agents: 40,
+        contact_name: Some("赵六".into()),
+        contact_tel: Some("13700000000".into()),
+    };
+    client.update_tenant(&update).await.unwrap();
+    let t = sb.tenant("M002").unwrap();
+    assert_eq!(
+        (
+            t.company_name.as_str(),
+            t.email.as_str(),
+            t.max_count,
+            t.contact_name.as_deref(),
+            t.contact_tel.as_deref()
+        ),
+        (
+            "改名商户",
+            "new-admin@m002.example.com",
+            40,
+            Some("赵六"),
+            Some("13700000000")
+        )
+    );
+}
+
+#[tokio::test]
+async fn update_tenant_refusals() {
+    let (sb, client) = setup().await;
+    let mut update = TenantUpdate {
+        customer_code: "NOPE".into(),
+        name: "x".into(),
+        email: "a@b.example.com".into(),
+        max_agents: 5,
+        contact_name: None,
+        contact_tel: None,
+    };
+    let e = client.update_tenant(&update).await.unwrap_err();
+    assert_eq!(
+        refusal(&e),
+        (ErrorKind::NotFound, "999999".into(), "商户不存在!".into())
+    );
+    // Fewer seats than the merchant's staff.
+    update.customer_code = "M001".into();
+    update.max_agents = 1;
+    let e = client.update_tenant(&update).await.unwrap_err();
+    assert_eq!(refusal(&e).0, ErrorKind::QuotaExceeded);
+    assert_ne!(sb.tenant("M001").unwrap().max_count, 1);
+}
+
+#[tokio::test]
+async fn app_keys_are_unnested_from_the_union_code() {
+    let (sb, client) = setup().await;
+    let keys = client.app_keys().await.unwrap();
+    let expected: Vec<(String, String, String)> = sb
+        .tenants()
+        .into_iter()
+        .map(|t| (t.app_id, t.app_key, t.company_id))
+        .collect();
+    let got: Vec<(String, String, String)> = keys
+        .iter()
+        .map(|k| (k.app_id.clone(), k.app_key.clone(), k.company_id.clone()))
+        .collect();
+    assert_eq!(got, expected);
+    assert_eq!(keys[0].company_name.as_deref(), Some("样例商户01"));
+    // The answer's time is kept with each record.
+    assert!(
+        keys[0]
+            .extra
+            .get("time")
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| t.len() == 19)
+    );
+}
+
+#[tokio::test]
+async fn the_created_date_is_a_date() {
+    let (_sb, client) = setup().await;
+    let tenants = list(&client, TenantQuery::default()).await;
+    assert_eq!(tenants[0].created_on, NaiveDate::from_ymd_opt(2024, 5, 1));
+    assert_eq!(tenants[0].ends_on, NaiveDate::from_ymd_opt(2099, 12, 31));
+}
