@@ -6,6 +6,7 @@ use std::sync::Arc;
 use kefu_core::{
     AgentAdmin, Capabilities, Error, Reports, Result, SessionHistory, TenantAdmin, Vendor,
 };
+use kefu_http::TransportConfig;
 
 /// Everything a vendor client is: the four traits at once.
 pub trait Kefu: TenantAdmin + AgentAdmin + SessionHistory + Reports {}
@@ -223,26 +224,30 @@ fn not_built(vendor: Vendor) -> Error {
     )
 }
 
+type LookupRef<'a> = &'a (dyn Fn(&str) -> Option<String> + Send + Sync);
+
 #[cfg(feature = "sobot")]
-fn build_sobot(lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> Result<Client> {
+fn build_sobot(lookup: LookupRef<'_>, transport: TransportConfig) -> Result<Client> {
     kefu_sobot::SobotBuilder::from_lookup(lookup)
+        .transport(transport)
         .build()
         .map(Client::from)
 }
 
 #[cfg(not(feature = "sobot"))]
-fn build_sobot(_: &(dyn Fn(&str) -> Option<String> + Send + Sync), _: TransportConfig) -> Result<Client> {
+fn build_sobot(_: LookupRef<'_>, _: TransportConfig) -> Result<Client> {
     Err(not_built(Vendor::Sobot))
 }
 
 #[cfg(feature = "easemob")]
-fn build_easemob(lookup: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> Result<Client> {
+fn build_easemob(lookup: LookupRef<'_>, transport: TransportConfig) -> Result<Client> {
     kefu_easemob::EasemobBuilder::from_lookup(lookup)
+        .transport(transport)
         .build()
         .map(Client::from)
 }
 
 #[cfg(not(feature = "easemob"))]
-fn build_easemob(_: &(dyn Fn(&str) -> Option<String> + Send + Sync), _: TransportConfig) -> Result<Client> {
+fn build_easemob(_: LookupRef<'_>, _: TransportConfig) -> Result<Client> {
     Err(not_built(Vendor::Easemob))
 }
