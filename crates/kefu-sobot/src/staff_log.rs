@@ -59,6 +59,23 @@ mod tests {
             .unwrap()
     }
 
+    proptest::proptest! {
+        #[test]
+        fn windows_tile_the_range_exactly(start in 0i64..4_000_000_000_000, len in 0i64..200 * 86_400_000) {
+            let from = DateTime::from_timestamp_millis(start).unwrap();
+            let to = DateTime::from_timestamp_millis(start + len).unwrap();
+            let w = windows(from, to);
+            let mut at = from;
+            for (s, e) in &w {
+                proptest::prop_assert_eq!(*s, at);
+                proptest::prop_assert!(*s < *e && *e - *s <= WEEK);
+                at = *e;
+            }
+            proptest::prop_assert_eq!(at, to);
+            proptest::prop_assert_eq!(w.len() as i64, (len as u64).div_ceil(WEEK.num_milliseconds() as u64) as i64);
+        }
+    }
+
     #[test]
     fn three_weeks_and_a_bit_are_four_windows_without_gaps() {
         let w = windows(t(1, 0), t(22, 5));

@@ -12,6 +12,7 @@ mod faults;
 mod input;
 mod pacing;
 mod reports;
+mod robustness;
 mod secrets;
 mod snapshots;
 mod staff;

@@ -33,6 +33,9 @@ async fn sixty_calls_are_paced_without_a_refusal() {
     assert!(elapsed >= Duration::from_secs(122), "{elapsed:?}");
     // After the first burst, the sustained rate stays just under the limit.
     let per_minute = 40.0 / (elapsed.as_secs_f64() / 60.0);
+    eprintln!(
+        "60 chat calls in {elapsed:?} of virtual time: {per_minute:.2} calls a minute sustained"
+    );
     assert!(
         (19.0..=20.0).contains(&per_minute),
         "{per_minute:.2} calls a minute"
