@@ -129,7 +129,8 @@ impl EasemobEmulator {
         self.clock.now_millis()
     }
 
-    /// Requests made to the token endpoint since the last reset.
+    /// Requests that reached the token endpoint since the last reset (one
+    /// answered by an injected fault never reaches it and is not counted).
     pub fn token_requests(&self) -> usize {
         self.state().token_requests
     }
