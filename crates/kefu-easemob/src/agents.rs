@@ -8,7 +8,7 @@ use kefu_core::paging::{Page, Pager};
 use kefu_core::{AgentAdmin, Error, Operation, RecordStream, Result, Secret, Vendor, validate};
 use kefu_http::{WireRequest, is_ambiguous_write_failure};
 
-use crate::client::EasemobClient;
+use crate::client::{EasemobClient, Failed};
 use crate::decode;
 use crate::roles::role_id;
 use crate::wire::{AgentUpdateBody, NewAgentBody, PasswordBody, UsernameBody};
@@ -173,11 +173,14 @@ impl AgentAdmin for EasemobClient {
         let build =
             || WireRequest::post(Operation::AddAgent, self.tenant_path("agent")).json(&body);
         match self
-            .call(Operation::AddAgent, build, |r| decode::added_agent(r, zone))
+            .call_write(Operation::AddAgent, build, |r| decode::added_agent(r, zone))
             .await
         {
-            Err(e) if is_ambiguous_write_failure(&e) => self.reconcile_add(agent, e).await,
-            other => other,
+            Ok(added) => Ok(added),
+            Err(Failed::Sent(e)) if is_ambiguous_write_failure(&e) => {
+                self.reconcile_add(agent, e).await
+            }
+            Err(failed) => Err(failed.into_error()),
         }
     }
 
@@ -218,21 +221,24 @@ impl AgentAdmin for EasemobClient {
             .json(&body)
         };
         match self
-            .call(Operation::DeleteAgent, build, decode::acknowledged)
+            .call_write(Operation::DeleteAgent, build, decode::acknowledged)
             .await
         {
-            Err(e) if is_ambiguous_write_failure(&e) => match self.find_agent(email).await {
-                Ok(None) => Ok(()),
-                Ok(Some(_)) => Err(e),
-                Err(lookup) => Err(Error::OutcomeUnknown {
-                    vendor: Vendor::Easemob,
-                    operation: Operation::DeleteAgent,
-                    message: format!(
-                        "the delete failed ({e}) and looking the agent up failed too ({lookup})"
-                    ),
-                }),
-            },
-            other => other,
+            Ok(()) => Ok(()),
+            Err(Failed::Sent(e)) if is_ambiguous_write_failure(&e) => {
+                match self.find_agent(email).await {
+                    Ok(None) => Ok(()),
+                    Ok(Some(_)) => Err(e),
+                    Err(lookup) => Err(Error::OutcomeUnknown {
+                        vendor: Vendor::Easemob,
+                        operation: Operation::DeleteAgent,
+                        message: format!(
+                            "the delete failed ({e}) and looking the agent up failed too ({lookup})"
+                        ),
+                    }),
+                }
+            }
+            Err(failed) => Err(failed.into_error()),
         }
     }
 

@@ -125,18 +125,53 @@ impl EasemobClient {
         build: impl Fn() -> WireRequest,
         decode: impl Fn(&WireResponse) -> Result<T>,
     ) -> Result<T> {
+        self.call_write(op, build, decode)
+            .await
+            .map_err(Failed::into_error)
+    }
+
+    /// [`EasemobClient::call`], telling a failure before the request went
+    /// out (getting a token failed) from one after: only the latter can
+    /// leave a write's outcome unknown.
+    pub(crate) async fn call_write<T>(
+        &self,
+        op: Operation,
+        build: impl Fn() -> WireRequest,
+        decode: impl Fn(&WireResponse) -> Result<T>,
+    ) -> Result<T, Failed> {
         let tokens = &self.inner.tokens;
-        let token = tokens.get(op).await?;
+        let token = tokens.get(op).await.map_err(Failed::NotSent)?;
         let request = build().secret_header("Kefu-Token", token.value().clone());
         match self.inner.transport.call(&request, &decode).await {
             Err(e) if token_refused(&e) => {
                 tracing::debug!(operation = %op, "easemob refused the token; fetching a new one");
-                tokens.discard(&token).await?;
-                let token = tokens.get(op).await?;
+                tokens.discard(&token).await.map_err(Failed::NotSent)?;
+                let token = tokens.get(op).await.map_err(Failed::NotSent)?;
                 let request = build().secret_header("Kefu-Token", token.value().clone());
-                self.inner.transport.call(&request, &decode).await
+                self.inner
+                    .transport
+                    .call(&request, &decode)
+                    .await
+                    .map_err(Failed::Sent)
             }
-            other => other,
+            other => other.map_err(Failed::Sent),
+        }
+    }
+}
+
+/// Why a call failed, and whether its request had gone out.
+#[derive(Debug)]
+pub(crate) enum Failed {
+    /// No token could be had: the request was never sent.
+    NotSent(Error),
+    /// The request was sent (at least once): the vendor may have acted.
+    Sent(Error),
+}
+
+impl Failed {
+    pub(crate) fn into_error(self) -> Error {
+        match self {
+            Failed::NotSent(e) | Failed::Sent(e) => e,
         }
     }
 }

@@ -292,3 +292,24 @@ async fn state_setting_puts_are_retried_but_posts_and_deletes_are_not() {
     assert_eq!(code(&e), "HTTP 502");
     assert!(sb.agent("agent005@example.com").is_some());
 }
+
+#[tokio::test]
+async fn a_write_that_never_got_a_token_is_not_reconciled() {
+    let sb = sandbox().await;
+    let c = client_for(&sb);
+    // The token request fails on every attempt: the add was never sent, so
+    // its outcome is known (nothing happened) and nothing is looked up.
+    sb.chaos().inject(Fault::Status { status: 502 }, 3);
+    let e = c
+        .add_agent(&new_agent("never@example.com"))
+        .await
+        .unwrap_err();
+    assert_eq!((e.kind(), code(&e)), (ErrorKind::Vendor, "HTTP 502"));
+    assert_eq!(routes(&sb), ["POST /api/tenant/1/accessToken"; 3]);
+
+    sb.log().clear();
+    sb.chaos().inject(Fault::Status { status: 502 }, 3);
+    let e = c.delete_agent("agent006@example.com").await.unwrap_err();
+    assert_eq!(code(&e), "HTTP 502");
+    assert!(routes(&sb).iter().all(|r| r.ends_with("/accessToken")));
+}
