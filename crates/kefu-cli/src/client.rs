@@ -80,19 +80,24 @@ pub async fn connect(
 /// What `vendor` offers, from a client built with placeholder settings
 /// (building sends nothing). `None` if this build cannot make one.
 pub fn probe_capabilities(vendor: Vendor) -> Option<Capabilities> {
+    // Only the credentials get a placeholder: every other setting (base URL,
+    // zone, ...) keeps its default, so a strict parser cannot refuse it.
     let placeholder = |key: &str| -> Option<String> {
-        Some(
-            if key.ends_with("_BASE_URL") {
-                "https://kefu.invalid"
-            } else if key.ends_with("_EMAIL") {
-                "probe@kefu.invalid"
-            } else if key.ends_with("_ID") || key.ends_with("_CODE") {
-                "1"
-            } else {
-                "probe-placeholder"
-            }
-            .to_owned(),
-        )
+        const CREDENTIALS: [&str; 6] = [
+            "_TENANT_ID",
+            "_CLIENT_ID",
+            "_SECRET_ID",
+            "_UNION_CODE",
+            "_UNION_KEY",
+            "_EMAIL",
+        ];
+        if key.ends_with("_EMAIL") {
+            Some("probe@kefu.invalid".to_owned())
+        } else if CREDENTIALS.iter().any(|c| key.ends_with(c)) {
+            Some("1".to_owned())
+        } else {
+            None
+        }
     };
     ClientBuilder::new()
         .lookup(placeholder)
@@ -131,5 +136,14 @@ mod tests {
             resolve_vendor(Some(VendorArg::Easemob), &file).expect("flag"),
             Vendor::Easemob
         );
+    }
+
+    #[test]
+    fn every_built_vendor_can_be_probed_without_settings() {
+        for v in kefu::built_vendors() {
+            assert!(probe_capabilities(*v).is_some(), "{v}");
+        }
+        assert_eq!(offering(Operation::ListTenants), [Vendor::Sobot]);
+        assert_eq!(offering(Operation::ListSessions), [Vendor::Easemob]);
     }
 }

@@ -52,7 +52,8 @@ enum Inner<W: Write> {
         out: W,
     },
     Csv {
-        out: csv::Writer<W>,
+        // Boxed: the csv writer's buffer state dwarfs the other variants.
+        out: Box<csv::Writer<W>>,
         fields: &'static [&'static str],
     },
 }
@@ -75,7 +76,7 @@ impl<W: Write> RecordWriter<W> {
                 let mut csv = csv::Writer::from_writer(out);
                 csv.write_record(R::FIELDS).map_err(csv_io)?;
                 Inner::Csv {
-                    out: csv,
+                    out: Box::new(csv),
                     fields: R::FIELDS,
                 }
             }
@@ -85,7 +86,7 @@ impl<W: Write> RecordWriter<W> {
 
     /// Writes one record.
     pub fn write<R: Record>(&mut self, record: &R) -> io::Result<()> {
-        let value = serde_json::to_value(record).map_err(io::Error::other)?;
+        let value = serde_json::to_value(record).map_err(io::Error::from)?;
         match &mut self.inner {
             Inner::Table { columns, rows, .. } => {
                 rows.push(
@@ -97,11 +98,11 @@ impl<W: Write> RecordWriter<W> {
             }
             Inner::Json { out, first } => {
                 out.write_all(if *first { b"\n" } else { b",\n" })?;
-                serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)?;
+                serde_json::to_writer(&mut *out, &value).map_err(io::Error::from)?;
                 *first = false;
             }
             Inner::Jsonl { out } => {
-                serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)?;
+                serde_json::to_writer(&mut *out, &value).map_err(io::Error::from)?;
                 out.write_all(b"\n")?;
             }
             Inner::Csv { out, fields } => {
@@ -141,9 +142,7 @@ impl<W: Write> RecordWriter<W> {
                 Ok(out)
             }
             Inner::Csv { out, .. } => {
-                let mut out = out
-                    .into_inner()
-                    .map_err(|e| io::Error::other(e.to_string()))?;
+                let mut out = (*out).into_inner().map_err(|e| e.into_error())?;
                 out.flush()?;
                 Ok(out)
             }
@@ -155,7 +154,7 @@ impl<W: Write> RecordWriter<W> {
 pub fn write_one<R: Record, W: Write>(format: Format, record: &R, mut out: W) -> io::Result<()> {
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, record).map_err(io::Error::other)?;
+            serde_json::to_writer_pretty(&mut out, record).map_err(io::Error::from)?;
             out.write_all(b"\n")?;
             out.flush()
         }
@@ -199,11 +198,19 @@ fn cell(value: Option<&Value>) -> String {
 }
 
 /// Aligned columns, two spaces apart, widths by display width (a Chinese
-/// character takes two columns); cells past [`MAX_CELL`] are cut.
+/// character takes two columns); cells past [`MAX_CELL`] are cut, except in
+/// the last column.
 fn write_table<W: Write>(out: &mut W, headers: &[String], rows: &[Vec<String>]) -> io::Result<()> {
+    // The last column is never cut: nothing after it can be pushed out of line.
+    let last = headers.len().saturating_sub(1);
     let rows: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.iter().map(|c| fit(c, MAX_CELL)).collect())
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .map(|(i, c)| fit(c, if i == last { usize::MAX } else { MAX_CELL }))
+                .collect()
+        })
         .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     for row in &rows {
@@ -361,6 +368,19 @@ mod tests {
         let cut = fit(&"中".repeat(40), 10);
         assert!(cut.width() <= 10 && cut.ends_with('…'), "{cut}");
         assert_eq!(fit("a\nb", 10), "a b");
+    }
+
+    #[test]
+    fn only_the_last_column_is_never_cut() {
+        let mut out = Vec::new();
+        let headers = ["A".to_owned(), "B".to_owned()];
+        write_table(&mut out, &headers, &[vec!["x".repeat(60), "y".repeat(60)]]).expect("table");
+        let text = String::from_utf8(out).expect("utf8");
+        let row = text.lines().nth(1).expect("row");
+        assert!(
+            row.contains(&"y".repeat(60)) && !row.contains(&"x".repeat(60)),
+            "{row}"
+        );
     }
 
     #[test]

@@ -16,7 +16,8 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use futures_util::StreamExt;
-use kefu::{Client, Operation, RecordStream};
+use kefu::time::Zone;
+use kefu::{Client, Error, Operation, RecordStream, Vendor};
 
 use crate::cli::{
     AgentsCommand, ChatsCommand, Cli, Command, Format, ReportsCommand, RolesCommand,
@@ -36,6 +37,8 @@ pub struct Context {
     pub settings: Settings,
     /// `-o`, if given.
     pub format: Option<Format>,
+    /// The zone a bare `DATE` is read in.
+    pub zone: Zone,
 }
 
 impl Context {
@@ -148,10 +151,12 @@ pub async fn run(cli: Cli, env: EnvLookup) -> Result<(), Failure> {
     client.capabilities().check(op)?;
     tracing::debug!(vendor = %vendor, operation = %op, sandbox, profile = settings.profile(), "running");
 
+    let zone = zone_of(vendor, &settings)?;
     let ctx = Context {
         client,
         settings,
         format: cli.output,
+        zone,
     };
     match cli.command {
         Command::Tenants(c) => tenants::run(&ctx, c).await,
@@ -161,6 +166,20 @@ pub async fn run(cli: Cli, env: EnvLookup) -> Result<(), Failure> {
         Command::Chats(ChatsCommand::List(args)) => chats::list(&ctx, args).await,
         Command::Reports(c) => reports::run(&ctx, c).await,
         Command::Sandbox(_) | Command::Completions(_) => Ok(()),
+    }
+}
+
+/// The vendor's zone setting (the one its client reads times in), else UTC+8.
+fn zone_of(vendor: Vendor, settings: &Settings) -> Result<Zone, Failure> {
+    let key = match vendor {
+        Vendor::Sobot => "KEFU_SOBOT_ZONE",
+        _ => "KEFU_EASEMOB_ZONE",
+    };
+    match settings.get(key) {
+        Some(text) => text.parse().map_err(|_| {
+            Error::config(key, format!("{text:?} is not a UTC offset like UTC+8")).into()
+        }),
+        None => Ok(Zone::CHINA),
     }
 }
 

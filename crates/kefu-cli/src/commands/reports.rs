@@ -28,8 +28,8 @@ pub async fn run(ctx: &Context, command: ReportsCommand) -> Result<(), Failure> 
         }
         ReportsCommand::AgentStatus(args) => {
             // The trait's range is [from, to): a bare --to date counts whole.
-            let from = window::start("--from", &args.from)?;
-            let to = window::end_exclusive("--to", &args.to)?;
+            let from = window::start("--from", &args.from, ctx.zone)?;
+            let to = window::end_exclusive("--to", &args.to, ctx.zone)?;
             window::ordered(&from, &to, (&args.from, &args.to))?;
             let stream = ctx.client.reports().agent_status_log(from, to)?;
             ctx.print_stream(stream).await.map(drop)

@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use kefu::RecordStream;
 use kefu::model::{Channel, Session, SessionQuery, SessionTime};
+use kefu::time::Zone;
 
 use super::Context;
 use crate::cli::{ChannelArg, Format, SessionTimeArg, SessionsExportArgs};
@@ -22,7 +23,7 @@ use crate::window;
 
 /// Runs `sessions export`.
 pub async fn export(ctx: &Context, args: SessionsExportArgs) -> Result<(), Failure> {
-    let query = query(&args)?;
+    let query = query(&args, ctx.zone)?;
     // Exports are for scripts: JSONL unless -o says otherwise.
     let format = ctx.format.unwrap_or(Format::Jsonl);
     let progress = progress_bar();
@@ -58,9 +59,9 @@ pub async fn export(ctx: &Context, args: SessionsExportArgs) -> Result<(), Failu
 }
 
 /// The query of the window; checked before anything is sent.
-fn query(args: &SessionsExportArgs) -> Result<SessionQuery, Failure> {
-    let from = window::start("--from", &args.from)?;
-    let to = window::end_inclusive("--to", &args.to)?;
+fn query(args: &SessionsExportArgs, zone: Zone) -> Result<SessionQuery, Failure> {
+    let from = window::start("--from", &args.from, zone)?;
+    let to = window::end_inclusive("--to", &args.to, zone)?;
     window::ordered(&from, &to, (&args.from, &args.to))?;
     Ok(SessionQuery {
         by: match args.by {
@@ -142,7 +143,7 @@ mod tests {
 
     #[test]
     fn the_window_covers_whole_days_and_carries_the_filters() {
-        let q = query(&args("2024-05-01", "2024-05-31")).expect("query");
+        let q = query(&args("2024-05-01", "2024-05-31"), Zone::CHINA).expect("query");
         assert_eq!(q.by, SessionTime::Created);
         assert_eq!(q.channel, Some(Channel::Weixin));
         assert_eq!(
@@ -157,9 +158,9 @@ mod tests {
 
     #[test]
     fn a_reversed_window_is_refused() {
-        let e = query(&args("2024-06-01", "2024-05-01")).expect_err("reversed");
+        let e = query(&args("2024-06-01", "2024-05-01"), Zone::CHINA).expect_err("reversed");
         assert!(matches!(e, Failure::Kefu(e) if e.field() == Some("--from")));
         // The same day as both ends is one whole day, not empty.
-        assert!(query(&args("2024-05-01", "2024-05-01")).is_ok());
+        assert!(query(&args("2024-05-01", "2024-05-01"), Zone::CHINA).is_ok());
     }
 }
