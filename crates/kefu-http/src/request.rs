@@ -54,6 +54,9 @@ pub struct WireRequest {
     pub body: Option<Bytes>,
     /// Whether repeating it cannot change the outcome (reads; idempotent writes).
     pub idempotent: bool,
+    /// A rate limit every retry of this request waits on. The caller waits
+    /// on it before the first attempt itself, so it can sign after the wait.
+    pub retry_pacer: Option<crate::Pacer>,
 }
 
 impl WireRequest {
@@ -68,6 +71,7 @@ impl WireRequest {
             headers: Vec::new(),
             body: None,
             idempotent,
+            retry_pacer: None,
         }
     }
 
@@ -84,6 +88,12 @@ impl WireRequest {
     /// Marks the request safe (or unsafe) to repeat.
     pub fn idempotent(mut self, yes: bool) -> Self {
         self.idempotent = yes;
+        self
+    }
+
+    /// Makes every retry wait on `pacer` (the first attempt is the caller's).
+    pub fn pace_retries(mut self, pacer: crate::Pacer) -> Self {
+        self.retry_pacer = Some(pacer);
         self
     }
 

@@ -134,8 +134,12 @@ impl Transport {
                 Err(error) => error,
             };
             span.record("outcome", tracing::field::display(error.kind_name()));
-            let safe_to_repeat =
-                request.idempotent || matches!(error, Error::Transport { not_sent: true, .. });
+            // Safe to repeat: a read or idempotent write, a request that never
+            // left (connect failed), or one refused with 429 before being
+            // processed (RFC 6585).
+            let safe_to_repeat = request.idempotent
+                || matches!(error, Error::Transport { not_sent: true, .. })
+                || matches!(&error, Error::RateLimited { error: v, .. } if v.http_status == Some(429));
             if attempt >= policy.max_attempts || !safe_to_repeat || !error.is_retryable() {
                 return Err(error);
             }
@@ -157,6 +161,9 @@ impl Transport {
             }
             tracing::debug!(parent: &span, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
             tokio::time::sleep(delay).await;
+            if let Some(pacer) = &request.retry_pacer {
+                pacer.acquire().await;
+            }
             attempt += 1;
         }
     }

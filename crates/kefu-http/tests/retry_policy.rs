@@ -145,6 +145,40 @@ async fn a_write_is_never_repeated_when_it_may_have_happened() {
 }
 
 #[tokio::test]
+async fn a_write_refused_with_429_was_not_processed_and_is_retried() {
+    let (sandbox, counter, transport) = setup(fast_policy()).await;
+    sandbox.chaos().inject(
+        Fault::RateLimit {
+            retry_after_secs: 0,
+        },
+        1,
+    );
+    transport.call(&write(), decode).await.unwrap();
+    assert_eq!(sandbox.requests().len(), 2);
+    assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn retries_wait_on_the_request_pacer() {
+    let (sandbox, _, transport) = setup(fast_policy()).await;
+    sandbox.chaos().inject(Fault::Status { status: 503 }, 2);
+    // One call per 300 ms: the first attempt is the caller's, so its two
+    // retries wait on the pacer and cannot come sooner than 600 ms.
+    let pacer = kefu_http::Pacer::new(1, Duration::from_millis(300));
+    pacer.acquire().await;
+    let started = std::time::Instant::now();
+    transport
+        .call(&read().pace_retries(pacer), decode)
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(590),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn a_write_that_never_left_is_retried() {
     // Nothing listens on a port we bound and closed: connect fails, so the
     // request provably never reached a vendor and repeating it is safe.

@@ -31,8 +31,11 @@ impl SessionHistory for SobotClient {
             token: chat_token(&s.union_code, partner_id, &ts.to_string(), &s.union_key),
         };
         // A read, although a POST: safe to repeat.
+        // Retries wait on the same pacer, so a 5xx storm cannot push the
+        // client over 20 a minute either.
         let request = WireRequest::post(Operation::ListChats, CHAT_INDEX_PAGE)
             .idempotent(true)
+            .pace_retries(s.chat_pacer.clone())
             .json(&body);
         let zone = s.zone;
         self.call(&request, |b| decode::chats(b, zone)).await

@@ -8,7 +8,7 @@
 //! | `999999` | anything else (客户邮箱未激活..., 缺少参数) | `Vendor` |
 //! | `200007` | 在线客服数量不足 | `QuotaExceeded` |
 //! | `999998` | 登录已失效 (token, ts or unionCode refused) | `Authentication` |
-//! | `220001` | [x] 的长度超过最大限制 | `Vendor` (refused after sending) |
+//! | `220001` | [x] 的长度超过最大限制 | `InvalidInput` naming field `x` (the mapping; the reason keeps the code and message verbatim) |
 //! | `status 3`, `status 5` | chatIndexPage: unionCode / token refused | `Authentication` |
 //! | `status 4` | chatIndexPage: over 20 calls a minute | `RateLimited` (retry after 60 s) |
 //! | `status 2`, `status 0`, other | chatIndexPage: bad parameters / unknown | `Vendor` |
@@ -61,10 +61,24 @@ pub(crate) fn refusal(code: &str, message: &str, http_status: Option<u16>) -> Er
             error,
             retry_after: Some(Duration::from_secs(60)),
         },
-        // 220001 "[x] 的长度超过最大限制": the vendor refused what was sent,
-        // so it is a vendor refusal (exit 5), not input refused before I/O.
+        // 220001 "[x] 的长度超过最大限制,最多允许 x 个字符": the caller's input
+        // is at fault, so it is invalid input naming the field the vendor
+        // names; the refusal took no effect. Code and message stay verbatim
+        // in the reason.
+        "220001" => Error::invalid(
+            field_in_brackets(message).unwrap_or_else(|| "request".to_owned()),
+            format!("refused by sobot with code 220001: {message}"),
+        ),
         _ => Error::Vendor(error),
     }
+}
+
+/// `x` from a message that starts `[x] ...`.
+fn field_in_brackets(message: &str) -> Option<String> {
+    let rest = message.trim_start().strip_prefix('[')?;
+    let (field, _) = rest.split_once(']')?;
+    let field = field.trim();
+    (!field.is_empty()).then(|| field.to_owned())
 }
 
 #[cfg(test)]
@@ -89,11 +103,6 @@ mod tests {
                 "请求失败!登录已失效,请重新登录!",
                 ErrorKind::Authentication,
             ),
-            (
-                "220001",
-                "[companyName] 的长度超过最大限制,最多允许 50 个字符",
-                ErrorKind::Vendor,
-            ),
             ("status 2", "传参异常", ErrorKind::Vendor),
             ("status 3", "unionCode 异常", ErrorKind::Authentication),
             ("status 4", "...", ErrorKind::RateLimited),
@@ -109,6 +118,22 @@ mod tests {
                 .expect("a refusal carries the vendor error");
             assert_eq!((v.code.as_str(), v.message.as_str()), (code, message));
         }
+    }
+
+    #[test]
+    fn too_long_is_invalid_input_naming_the_vendor_field() {
+        let e = refusal(
+            "220001",
+            "[companyName] 的长度超过最大限制,最多允许 50 个字符",
+            None,
+        );
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert_eq!(e.field(), Some("companyName"));
+        assert!(
+            e.to_string().contains("220001") && e.to_string().contains("最多允许 50 个字符"),
+            "{e}"
+        );
+        assert_eq!(refusal("220001", "too long", None).field(), Some("request"));
     }
 
     #[test]
