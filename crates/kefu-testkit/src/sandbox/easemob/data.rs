@@ -227,6 +227,7 @@ pub(super) fn seed_agents(config: &SeedConfig) -> Vec<AgentRec> {
                 (_, 0) => 3,
                 _ => 2,
             };
+            let enabled = i == 0 || !(h >> 52).is_multiple_of(10);
             let username = if i == 0 {
                 "admin@example.com".to_owned()
             } else {
@@ -245,9 +246,14 @@ pub(super) fn seed_agents(config: &SeedConfig) -> Vec<AgentRec> {
                 agent_number: format!("{}", 1000 + i),
                 role_id,
                 max_sessions: 5 + ((h >> 48) % 11) as u32,
-                enabled: i == 0 || !(h >> 52).is_multiple_of(10),
+                enabled,
                 password: format!("sandbox-{i:03}"),
-                presence: PRESENCE[(h >> 56) as usize % PRESENCE.len()],
+                // A disabled agent cannot log in, so is never online.
+                presence: if enabled {
+                    PRESENCE[(h >> 56) as usize % PRESENCE.len()]
+                } else {
+                    "Offline"
+                },
                 created,
                 updated: created,
             }
