@@ -38,7 +38,7 @@ pub struct Cli {
     pub output: Option<Format>,
 
     /// Config file with named profiles [env: KEFU_CONFIG] [default:
-    /// <config dir>/kefu/config.toml].
+    /// kefu/config.toml in the user's config directory].
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
