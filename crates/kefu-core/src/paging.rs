@@ -137,6 +137,16 @@ impl Pager {
                 async move { (i, f(i).await) }
             })
             .buffered(self.concurrency)
+            // An empty page means the list is over whatever the total said:
+            // stop there, so a hostile or stale total cannot make us fetch
+            // pages that do not exist (at most `concurrency` are in flight).
+            .scan(false, |over, (i, res)| {
+                if *over {
+                    return ready(None);
+                }
+                *over = matches!(&res, Ok(page) if page.items.is_empty());
+                ready(Some((i, res)))
+            })
             .flat_map(move |(i, res)| match res {
                 Ok(page) => {
                     if i + 1 == next && !self.is_end(&page) {
@@ -280,6 +290,30 @@ mod tests {
         let all: Vec<u32> =
             block_on(Pager::new(0, 10).concurrency(3).stream(f).try_collect()).unwrap();
         assert_eq!(all, (0..35).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_huge_total_does_not_fetch_pages_that_do_not_exist() {
+        let calls = Arc::new(Mutex::new(0u32));
+        let c = calls.clone();
+        let f = move |i: u32| {
+            *c.lock().unwrap() += 1;
+            let start = i * 10;
+            ready(Ok(Page {
+                items: (start..(start + 10).min(25)).collect::<Vec<u32>>(),
+                total: Some(1_000_000_000_000),
+                last: None,
+            }))
+        };
+        let all: Vec<u32> =
+            block_on(Pager::new(0, 10).concurrency(4).stream(f).try_collect()).unwrap();
+        assert_eq!(all, (0..25).collect::<Vec<_>>());
+        // Pages 0..=3 are needed to see the end; at most 4 more were in flight.
+        assert!(
+            *calls.lock().unwrap() <= 8,
+            "{} pages fetched",
+            calls.lock().unwrap()
+        );
     }
 
     #[test]
