@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use kefu::Secret;
 
 /// The `kefu` command line.
 #[derive(Debug, Parser)]
@@ -217,7 +218,7 @@ pub struct TenantsAddArgs {
     pub email: String,
     /// Super-admin password (never printed).
     #[arg(long, value_name = "P")]
-    pub password: String,
+    pub password: Secret,
     /// Agent seats.
     #[arg(long, value_name = "N")]
     pub max_agents: u32,
@@ -322,7 +323,7 @@ pub struct AgentsAddArgs {
     pub name: String,
     /// Initial password (never printed).
     #[arg(long, value_name = "P")]
-    pub password: String,
+    pub password: Secret,
     /// Role id or name (Easemob admin, agent; Sobot online-agent, online-admin,
     /// ticket-agent, ticket-admin).
     #[arg(long, value_name = "ROLE")]
@@ -397,7 +398,7 @@ pub struct SetPasswordArgs {
     pub email: String,
     /// The new password (never printed).
     #[arg(long, value_name = "P")]
-    pub password: String,
+    pub password: Secret,
 }
 
 /// `kefu roles ...`
@@ -629,6 +630,25 @@ mod tests {
         assert!(
             missing.is_empty(),
             "commands without an example: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn passwords_never_show_in_debug() {
+        let cli = Cli::try_parse_from([
+            "kefu",
+            "agents",
+            "set-password",
+            "--email",
+            "a@b.example.com",
+            "--password",
+            "Hunter2-Hunter2",
+        ])
+        .expect("parse");
+        let dbg = format!("{cli:?}");
+        assert!(
+            !dbg.contains("Hunter2") && dbg.contains("REDACTED"),
+            "{dbg}"
         );
     }
 

@@ -86,9 +86,9 @@ impl<W: Write> RecordWriter<W> {
 
     /// Writes one record.
     pub fn write<R: Record>(&mut self, record: &R) -> io::Result<()> {
-        let value = serde_json::to_value(record).map_err(io::Error::from)?;
         match &mut self.inner {
             Inner::Table { columns, rows, .. } => {
+                let value = serde_json::to_value(record).map_err(io::Error::from)?;
                 rows.push(
                     columns
                         .iter()
@@ -96,16 +96,18 @@ impl<W: Write> RecordWriter<W> {
                         .collect(),
                 );
             }
+            // Serialized straight from the record: fields in their declared order.
             Inner::Json { out, first } => {
                 out.write_all(if *first { b"\n" } else { b",\n" })?;
-                serde_json::to_writer(&mut *out, &value).map_err(io::Error::from)?;
+                serde_json::to_writer(&mut *out, record).map_err(io::Error::from)?;
                 *first = false;
             }
             Inner::Jsonl { out } => {
-                serde_json::to_writer(&mut *out, &value).map_err(io::Error::from)?;
+                serde_json::to_writer(&mut *out, record).map_err(io::Error::from)?;
                 out.write_all(b"\n")?;
             }
             Inner::Csv { out, fields } => {
+                let value = serde_json::to_value(record).map_err(io::Error::from)?;
                 let row: Vec<String> = fields.iter().map(|f| csv_cell(value.get(*f))).collect();
                 out.write_record(&row).map_err(csv_io)?;
             }
@@ -331,6 +333,10 @@ mod tests {
         assert_eq!(v.as_array().map(Vec::len), Some(2));
         assert_eq!(v[0]["id"], "1");
         let jsonl = render(Format::Jsonl);
+        assert!(
+            jsonl.starts_with(r#"{"id":"1","name":"#),
+            "fields in declared order: {jsonl}"
+        );
         let lines: Vec<Value> = jsonl
             .lines()
             .map(|l| serde_json::from_str(l).expect("line"))

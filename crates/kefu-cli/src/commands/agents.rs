@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use kefu::model::{AgentQuery, AgentUpdate, NewAgent};
-use kefu::{AgentAdmin, Operation, Secret, Vendor};
+use kefu::{AgentAdmin, Operation, Vendor};
 
 use super::Context;
 use crate::cli::{AgentsAddArgs, AgentsCommand, AgentsDeleteArgs, AgentsUpdateArgs};
@@ -36,10 +36,9 @@ pub async fn run(ctx: &Context, command: AgentsCommand) -> Result<(), Failure> {
             ctx.print_one(&Outcome::ok(Operation::DisableAgent, &args.email))
         }
         AgentsCommand::SetPassword(args) => {
-            let password = Secret::new(args.password);
             ctx.client
                 .agents()
-                .set_agent_password(&args.email, &password)
+                .set_agent_password(&args.email, &args.password)
                 .await?;
             ctx.print_one(&Outcome::ok(Operation::SetAgentPassword, &args.email))
         }
@@ -52,7 +51,7 @@ async fn add(ctx: &Context, args: AgentsAddArgs) -> Result<(), Failure> {
         email: args.email,
         nickname: args.nickname,
         real_name: args.name,
-        password: Some(Secret::new(args.password)),
+        password: Some(args.password),
         // A well-known name or an id: the vendor resolves it.
         role: args.role,
         max_sessions: args.max_sessions,

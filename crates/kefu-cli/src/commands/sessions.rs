@@ -52,7 +52,7 @@ pub async fn export(ctx: &Context, args: SessionsExportArgs) -> Result<(), Failu
         }
     };
     match &result {
-        Ok(n) => progress.finish_with_message(format!("{n} sessions exported")),
+        Ok(_) => progress.finish_with_message("done"),
         Err(_) => progress.abandon(),
     }
     result.map(drop)

@@ -1,7 +1,7 @@
 //! `kefu tenants list|add|update|app-keys` (Sobot merchant tenants).
 
+use kefu::Operation;
 use kefu::model::{NewTenant, TenantQuery, TenantSearch, TenantStatus, TenantUpdate};
-use kefu::{Operation, Secret};
 
 use super::Context;
 use crate::cli::{
@@ -70,7 +70,7 @@ async fn add(ctx: &Context, args: TenantsAddArgs) -> Result<(), Failure> {
         customer_code: args.customer_code,
         name: args.name,
         email: args.email,
-        password: Some(Secret::new(args.password)),
+        password: Some(args.password),
         max_agents: args.max_agents,
         contact_name: args.contact_name,
         contact_tel: args.contact_tel,
