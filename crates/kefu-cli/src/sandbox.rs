@@ -60,13 +60,27 @@ pub fn seed_of(args: &ServeArgs) -> SeedConfig {
     seed
 }
 
-/// The first line `serve` prints: `{"vendor", "base_url", "env"}`.
-pub fn announcement(sandbox: &Sandbox) -> serde_json::Value {
-    serde_json::json!({
-        "vendor": sandbox.vendor().as_str(),
-        "base_url": sandbox.base_url(),
-        "env": env_of(sandbox),
-    })
+/// The first line `serve` prints, in the contract's order:
+/// `{"vendor":…, "base_url":…, "env":{…}}`.
+#[derive(Debug, serde::Serialize)]
+pub struct Announcement {
+    /// `sobot` or `easemob`.
+    pub vendor: &'static str,
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// The variables that point kefu at the sandbox.
+    pub env: BTreeMap<String, String>,
+}
+
+impl Announcement {
+    /// What `sandbox` announces.
+    pub fn of(sandbox: &Sandbox) -> Self {
+        Self {
+            vendor: sandbox.vendor().as_str(),
+            base_url: sandbox.base_url().to_owned(),
+            env: env_of(sandbox),
+        }
+    }
 }
 
 /// `kefu sandbox serve`: serves until Ctrl-C or SIGTERM.
@@ -79,7 +93,8 @@ pub async fn serve(vendor: Vendor, args: &ServeArgs, mut out: impl Write) -> Res
             hint: Some("pick another --port, or leave it out for a free one".to_owned()),
         })?;
     // One line, flushed at once: the caller reads it to learn where we are.
-    let line = announcement(&sandbox);
+    let line = serde_json::to_string(&Announcement::of(&sandbox))
+        .map_err(|e| Failure::Local(e.to_string()))?;
     writeln!(out, "{line}")
         .and_then(|()| out.flush())
         .map_err(Failure::output)?;

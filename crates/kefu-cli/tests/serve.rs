@@ -28,6 +28,14 @@ fn the_first_line_tells_where_and_how() {
             Some(vendor)
         );
         assert_eq!(served.env.get(key), Some(&served.base_url));
+        assert!(
+            served.first_line_raw.starts_with(r#"{"vendor":"#),
+            "{}",
+            served.first_line_raw
+        );
+        assert!(
+            served.first_line_raw.ends_with('\n') && served.first_line_raw.lines().count() == 1
+        );
         let keys: Vec<&str> = served
             .first_line
             .as_object()
@@ -35,7 +43,7 @@ fn the_first_line_tells_where_and_how() {
             .keys()
             .map(String::as_str)
             .collect();
-        assert_eq!(keys, ["base_url", "env", "vendor"]);
+        assert_eq!(keys, ["base_url", "env", "vendor"], "exactly these three");
     }
 }
 

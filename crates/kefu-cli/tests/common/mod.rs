@@ -219,6 +219,7 @@ pub struct Served {
     pub base_url: String,
     pub env: BTreeMap<String, String>,
     pub first_line: Value,
+    pub first_line_raw: String,
     _stdout: BufReader<ChildStdout>,
 }
 
@@ -249,6 +250,7 @@ impl Served {
                 .to_owned(),
             env,
             first_line,
+            first_line_raw: line,
             child,
             _stdout: stdout,
         }
