@@ -312,6 +312,31 @@ pub fn excerpt(body: &[u8], max_chars: usize) -> String {
     } else if text.chars().count() > max_chars || body.len() > head.len() {
         out.push('…');
     }
+    mask_credential_like(&out)
+}
+
+/// Masks every run of 6+ ASCII letters and digits that mixes both (tokens,
+/// hashes, passwords, uuids): a marker word garbled by bad bytes must not let
+/// the value after it through. Words, numbers and Chinese text stay readable.
+fn mask_credential_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let mixed = run.len() >= 6
+            && run.bytes().any(|b| b.is_ascii_digit())
+            && run.bytes().any(|b| b.is_ascii_alphabetic());
+        out.push_str(if mixed { "•••" } else { run.as_str() });
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
     out
 }
 
@@ -354,5 +379,17 @@ mod tests {
         let e = excerpt(br#"{"ok":1,"token":"abcdef"}"#, 120);
         assert!(!e.contains("abcdef"), "{e}");
         assert_eq!(excerpt(&[0xff, 0xfe, b'x'], 10), "\u{fffd}\u{fffd}x");
+    }
+
+    #[test]
+    fn a_garbled_marker_does_not_let_a_credential_through() {
+        let body = "{\"passw\u{fffd}\u{fffd}ord\":\"qwe123456\", \"k\":\"4313913457bfd684eccbbb7405ba074f\"}";
+        let e = excerpt(body.as_bytes(), 120);
+        assert!(!e.contains("qwe123456") && !e.contains("4313913457"), "{e}");
+        // Ordinary words, numbers and Chinese stay readable.
+        assert_eq!(
+            excerpt("502 Bad Gateway 商户不存在 20240501".as_bytes(), 120),
+            "502 Bad Gateway 商户不存在 20240501"
+        );
     }
 }
