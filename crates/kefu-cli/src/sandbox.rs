@@ -85,6 +85,7 @@ impl Announcement {
 
 /// `kefu sandbox serve`: serves until Ctrl-C or SIGTERM.
 pub async fn serve(vendor: Vendor, args: &ServeArgs, mut out: impl Write) -> Result<(), Failure> {
+    let mut stop = crate::signal::Stop::listen();
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port.unwrap_or(0)));
     let sandbox = Sandbox::start_on(emulator(vendor, seed_of(args))?, addr)
         .await
@@ -99,7 +100,7 @@ pub async fn serve(vendor: Vendor, args: &ServeArgs, mut out: impl Write) -> Res
         .and_then(|()| out.flush())
         .map_err(Failure::output)?;
     tracing::info!(vendor = %vendor, base_url = sandbox.base_url(), "sandbox serving");
-    crate::signal::stop_requested().await;
+    stop.requested().await;
     tracing::info!("sandbox stopping");
     sandbox.stop().await;
     Ok(())

@@ -19,10 +19,14 @@ use crate::cli::{ChannelArg, Format, SessionTimeArg, SessionsExportArgs};
 use crate::exit::Failure;
 use crate::output::RecordWriter;
 use crate::partial_file::PartialFile;
+use crate::signal::Stop;
 use crate::window;
 
 /// Runs `sessions export`.
 pub async fn export(ctx: &Context, args: SessionsExportArgs) -> Result<(), Failure> {
+    // Listening from the start: a Ctrl-C at any point after the temporary
+    // file exists must reach the code that removes it.
+    let mut stop = Stop::listen();
     let query = query(&args, ctx.zone)?;
     // Exports are for scripts: JSONL unless -o says otherwise.
     let format = ctx.format.unwrap_or(Format::Jsonl);
@@ -36,7 +40,8 @@ pub async fn export(ctx: &Context, args: SessionsExportArgs) -> Result<(), Failu
             })?;
             tracing::debug!(temp = %file.temp_path().display(), "exporting through a temporary file");
             let stream = ctx.client.sessions().sessions(&query)?;
-            let outcome = interruptible(write_all(stream, format, &mut file, &progress)).await;
+            let outcome =
+                interruptible(&mut stop, write_all(stream, format, &mut file, &progress)).await;
             match outcome {
                 Ok(n) => file
                     .commit()
@@ -48,7 +53,11 @@ pub async fn export(ctx: &Context, args: SessionsExportArgs) -> Result<(), Failu
         }
         None => {
             let stream = ctx.client.sessions().sessions(&query)?;
-            interruptible(write_all(stream, format, io::stdout().lock(), &progress)).await
+            interruptible(
+                &mut stop,
+                write_all(stream, format, io::stdout().lock(), &progress),
+            )
+            .await
         }
     };
     match &result {
@@ -101,10 +110,13 @@ async fn write_all<W: Write>(
 
 /// Runs `work` unless Ctrl-C or SIGTERM comes first; then `work` is dropped
 /// (and with it any temporary file) and the export fails as interrupted.
-async fn interruptible<T>(work: impl Future<Output = Result<T, Failure>>) -> Result<T, Failure> {
+async fn interruptible<T>(
+    stop: &mut Stop,
+    work: impl Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
     tokio::select! {
         result = work => result,
-        () = crate::signal::stop_requested() => Err(Failure::Interrupted),
+        () = stop.requested() => Err(Failure::Interrupted),
     }
 }
 
