@@ -262,7 +262,14 @@ async fn create(
 ) {
     let started = Instant::now();
     let result = behavior::guarded(write).await;
-    let sent = sandbox.log().to_route("POST", path).len();
+    // Creates the vendor actually served: a request answered by an injected
+    // 5xx, HTML page, 429 or early drop never reached the vendor's logic.
+    let sent = sandbox
+        .log()
+        .to_route("POST", path)
+        .iter()
+        .filter(|r| matches!(r.fault.as_deref(), None | Some("drop-after" | "truncate")))
+        .count();
     let exists = exists();
     let outcome = match &result {
         Err(p) => Outcome::Panicked(p.clone()),
