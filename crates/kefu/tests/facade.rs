@@ -1,6 +1,8 @@
 //! The facade picks vendors at run time, and every vendor refuses what it
 //! does not offer before touching the network.
 
+#![allow(clippy::unwrap_used)] // test helpers, not only #[test] fns
+
 use std::collections::HashMap;
 use std::net::TcpListener;
 

@@ -250,16 +250,26 @@ async fn reads(
 
 /// A create under one fault: it must be sent at most once, and a reported
 /// success must be true.
-async fn create(
+/// Which create: vendor, operation, and the path its requests go to.
+struct Create {
     vendor: &'static str,
     operation: &'static str,
+    path: &'static str,
+}
+
+async fn create(
+    what: Create,
     sandbox: &Sandbox,
     scenario: Scenario,
-    path: &str,
     write: BoxFuture<'_, Result<()>>,
     exists: impl FnOnce() -> bool,
     rows: &mut Vec<Row>,
 ) {
+    let Create {
+        vendor,
+        operation,
+        path,
+    } = what;
     let started = Instant::now();
     let result = behavior::guarded(write).await;
     // Creates the vendor actually served: a request answered by an injected
@@ -349,11 +359,13 @@ async fn easemob_rows(rows: &mut Vec<Row>) {
         let admin = c.agents();
         let write = async move { admin.add_agent(&agent).await.map(drop) }.boxed();
         create(
-            "easemob",
-            "agents.add",
+            Create {
+                vendor: "easemob",
+                operation: "agents.add",
+                path: "/api/tenants/1/agent",
+            },
             &sb,
             scenario,
-            "/api/tenants/1/agent",
             write,
             || sb.agent(&email).is_some(),
             rows,
@@ -451,11 +463,13 @@ async fn sobot_rows(rows: &mut Vec<Row>) {
         let admin = c.tenants();
         let write = async move { admin.add_tenant(&tenant).await.map(drop) }.boxed();
         create(
-            "sobot",
-            "tenants.add",
+            Create {
+                vendor: "sobot",
+                operation: "tenants.add",
+                path: "/tenantpro/open/addTenant.json",
+            },
             &sb,
             scenario.clone(),
-            "/tenantpro/open/addTenant.json",
             write,
             || sb.tenant(&code).is_some(),
             rows,
@@ -480,11 +494,13 @@ async fn sobot_rows(rows: &mut Vec<Row>) {
         let admin = c.for_tenant(merchant.clone()).agents();
         let write = async move { admin.add_agent(&agent).await.map(drop) }.boxed();
         create(
-            "sobot",
-            "agents.add",
+            Create {
+                vendor: "sobot",
+                operation: "agents.add",
+                path: "/tenantpro/open/addServiceInfoConfim.json",
+            },
             &sb,
             scenario,
-            "/tenantpro/open/addServiceInfoConfim.json",
             write,
             || sb.staff(&merchant, &email).is_some(),
             rows,
