@@ -46,3 +46,8 @@ pub fn built_vendors() -> &'static [Vendor] {
         Vendor::Easemob,
     ]
 }
+
+/// The README's Rust examples, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;
