@@ -121,11 +121,17 @@ pub async fn run(cli: Cli, env: EnvLookup) -> Result<(), Failure> {
         Command::Completions(args) => return completions(args.shell),
         Command::Sandbox(SandboxCommand::Serve(args)) => {
             let settings = Settings::env_only(env);
-            let vendor =
-                client::resolve_vendor(cli.vendor, &settings).map_err(|_| Failure::Usage {
-                    message: "`sandbox serve` needs --vendor".to_owned(),
-                    hint: Some("kefu sandbox serve --vendor sobot|easemob".to_owned()),
-                })?;
+            let vendor = match client::resolve_vendor(cli.vendor, &settings) {
+                Ok(vendor) => vendor,
+                // A KEFU_VENDOR that is set but wrong says so itself.
+                Err(e) if settings.get("KEFU_VENDOR").is_some() => return Err(e.into()),
+                Err(_) => {
+                    return Err(Failure::Usage {
+                        message: "`sandbox serve` needs --vendor".to_owned(),
+                        hint: Some("kefu sandbox serve --vendor sobot|easemob".to_owned()),
+                    });
+                }
+            };
             return crate::sandbox::serve(vendor, args, io::stdout()).await;
         }
         _ => {}
