@@ -2,7 +2,7 @@
 //!
 //! Every operation of the four traits has an [`Operation`]; a client reports
 //! the set it supports as [`Capabilities`], and an unsupported call fails with
-//! [`Error::Unsupported`](crate::Error::Unsupported) before any I/O.
+//! [`crate::Error::Unsupported`] before any I/O.
 
 use std::fmt;
 use std::str::FromStr;

@@ -42,12 +42,12 @@ pub fn i64(value: Value) -> Option<i64> {
     }
 }
 
-/// An unsigned integer, as [`i64`] but never negative.
+/// An unsigned integer, as [`i64()`] but never negative.
 pub fn u64(value: Value) -> Option<u64> {
     i64(value).and_then(|n| u64::try_from(n).ok())
 }
 
-/// A `u32`, as [`u64`] but within range.
+/// A `u32`, as [`u64()`] but within range.
 pub fn u32(value: Value) -> Option<u32> {
     u64(value).and_then(|n| u32::try_from(n).ok())
 }
