@@ -1,7 +1,10 @@
 //! Merchant tenants: getTenantList, addTenant.json, updateTenant.json,
 //! getBatchAppKey.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
+use futures_util::future::ready;
 use futures_util::stream::{self, StreamExt};
 use kefu_core::model::{
     AppKey, NewTenant, Tenant, TenantCreated, TenantQuery, TenantSearch, TenantStatus, TenantUpdate,
@@ -145,7 +148,19 @@ impl TenantAdmin for SobotClient {
                 }
             }
         })
-        .flat_map(stream::iter);
+        .flat_map(stream::iter)
+        // The document does not say in which order getTenantList lists. If
+        // the vendor lists newest first, a tenant opened while we page shifts
+        // the later pages and repeats records; each tenant is handed out
+        // once, by companyId (a platform's tenants fit in memory many times).
+        .scan(HashSet::new(), |seen, item: Result<Tenant>| {
+            let first_time = match &item {
+                Ok(t) if !t.company_id.is_empty() => seen.insert(t.company_id.clone()),
+                _ => true,
+            };
+            ready(Some(first_time.then_some(item)))
+        })
+        .filter_map(ready);
         Ok(stop_after_error(pages))
     }
 

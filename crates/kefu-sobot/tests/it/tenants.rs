@@ -350,3 +350,49 @@ async fn the_created_date_is_a_date() {
     assert_eq!(tenants[0].created_on, NaiveDate::from_ymd_opt(2024, 5, 1));
     assert_eq!(tenants[0].ends_on, NaiveDate::from_ymd_opt(2099, 12, 31));
 }
+
+/// Tenants opened while a listing pages through must neither repeat nor
+/// push anyone out, whichever order the vendor lists in (the document does
+/// not say): every tenant that existed when the listing began appears
+/// exactly once.
+#[tokio::test]
+async fn tenants_opened_during_a_listing_neither_repeat_nor_drop_anyone() {
+    use futures_util::StreamExt;
+    for newest_first in [false, true] {
+        let sb = sobot::start(SeedConfig {
+            tenants: 30,
+            agents: 1,
+            ..SeedConfig::default()
+        })
+        .await
+        .unwrap();
+        sb.sobot().set_newest_first(newest_first);
+        let client = builder(&sb).build().unwrap();
+        let before: BTreeSet<String> = sb.tenants().into_iter().map(|t| t.company_id).collect();
+        let query = TenantQuery {
+            page_size: Some(10),
+            ..TenantQuery::default()
+        };
+        let mut stream = client.list_tenants(&query).unwrap();
+        let mut seen = vec![stream.next().await.unwrap().unwrap().company_id];
+        for i in 0..7 {
+            client
+                .add_tenant(&new_tenant(&format!("MID{i}")))
+                .await
+                .unwrap();
+        }
+        while let Some(t) = stream.next().await {
+            seen.push(t.unwrap().company_id);
+        }
+        let unique: BTreeSet<String> = seen.iter().cloned().collect();
+        assert_eq!(
+            unique.len(),
+            seen.len(),
+            "newest_first={newest_first}: a tenant was listed twice"
+        );
+        assert!(
+            before.is_subset(&unique),
+            "newest_first={newest_first}: a tenant was dropped"
+        );
+    }
+}

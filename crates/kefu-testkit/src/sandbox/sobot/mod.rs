@@ -107,6 +107,12 @@ impl SobotEmulator {
         (self.config.tenants > 0).then(|| "M001".to_owned())
     }
 
+    /// Makes getTenantList list newest first (opened last, listed first), so
+    /// tenants opened during a listing shift its later pages.
+    pub fn set_newest_first(&self, yes: bool) {
+        self.state().newest_first = yes;
+    }
+
     /// Every tenant, in listing order.
     pub fn tenants(&self) -> Vec<TenantRecord> {
         self.state().tenants.clone()

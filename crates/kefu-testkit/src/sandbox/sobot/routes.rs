@@ -251,7 +251,7 @@ impl SobotEmulator {
                 (Some(s @ ("1" | "2" | "3" | "4")), Some(v)) => Some((s.to_owned(), v)),
                 _ => return Err(bad("inputStatus 参数错误")),
             };
-            let matching: Vec<&TenantRecord> = st
+            let mut matching: Vec<&TenantRecord> = st
                 .tenants
                 .iter()
                 .filter(|t| open.is_none_or(|o| t.open == o))
@@ -271,6 +271,9 @@ impl SobotEmulator {
                     },
                 })
                 .collect();
+            if st.newest_first {
+                matching.reverse();
+            }
             let page_no = p.int("pageNo").unwrap_or(1).max(1);
             // Undocumented: 10 a page by default, at most 100.
             let page_size = p.int("pageSize").unwrap_or(10).clamp(1, 100);

@@ -150,6 +150,9 @@ pub(crate) struct State {
     pub chat_admitted: usize,
     /// New ids come from here, so a run is reproducible.
     pub rng: StdRng,
+    /// getTenantList lists newest first (the document does not say which
+    /// order the vendor uses; tests try both).
+    pub newest_first: bool,
 }
 
 impl State {
@@ -334,5 +337,6 @@ pub(crate) fn seed(config: &SeedConfig) -> State {
         chat_refused: 0,
         chat_admitted: 0,
         rng,
+        newest_first: false,
     }
 }
