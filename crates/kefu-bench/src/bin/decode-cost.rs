@@ -1,0 +1,129 @@
+//! `decode-cost [--reps N]`: CPU cost a page, without any I/O, of each step
+//! between the bytes of an answer and the line written, kefu's way and the
+//! raw loop's way. Profiling aid: says whether decoding or writing records
+//! is worth optimizing.
+//!
+//! The answers are real sandbox pages (50 sessions; 50 agents), fetched
+//! once. Prints microseconds a page for each step.
+#![allow(clippy::print_stdout)]
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use kefu::time::Zone;
+use kefu_bench::args::Args;
+use kefu_bench::raw::{Login, RawEasemob};
+use kefu_http::WireResponse;
+use kefu_testkit::sandbox::{SeedConfig, easemob};
+use serde_json::{Value, json};
+
+fn main() -> ExitCode {
+    let result = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Into::into)
+        .and_then(|rt| rt.block_on(run()));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("decode-cost: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Microseconds per call of `f`, over `reps` calls.
+fn micros(reps: usize, mut f: impl FnMut()) -> f64 {
+    let started = Instant::now();
+    for _ in 0..reps {
+        f();
+    }
+    started.elapsed().as_secs_f64() * 1e6 / reps as f64
+}
+
+async fn fetch(login: &Login, rest: &str, token: &str) -> kefu_bench::Result<bytes_like::Body> {
+    let url = format!("{}/api/tenants/{}/{rest}", login.base_url, login.tenant_id);
+    let body = reqwest::Client::new()
+        .get(url)
+        .header("Kefu-Token", token)
+        .send()
+        .await?
+        .error_for_status()?
+        .bytes()
+        .await?;
+    Ok(bytes_like::Body(body.to_vec()))
+}
+
+mod bytes_like {
+    /// An answer's body.
+    pub struct Body(pub Vec<u8>);
+}
+
+async fn run() -> kefu_bench::Result<()> {
+    let args = Args::from_env()?;
+    let reps: usize = args.get("reps", 2000)?;
+    let sb = easemob::start(SeedConfig {
+        agents: 50,
+        sessions: 50,
+        ..SeedConfig::default()
+    })
+    .await?;
+    let env: HashMap<String, String> = sb.env().into_iter().collect();
+    let login = Login::from_lookup(|k| env.get(k).cloned())?;
+    let token = RawEasemob::connect(&login).await?.token().to_owned();
+    let sessions = fetch(&login, "serviceSessionHistorys?page=1&per_page=50", &token).await?;
+    let agents = fetch(&login, "agents?page=0&size=50&keyValue=", &token).await?;
+    let zone = Zone::CHINA;
+    let session_answer = WireResponse::new(200, sessions.0.clone());
+    let agent_answer = WireResponse::new(200, agents.0.clone());
+
+    let mut out = json!({"reps": reps, "session_page_bytes": sessions.0.len(), "agent_page_bytes": agents.0.len()});
+    out["session_page_us"] = json!({
+        "raw_parse_value": micros(reps, || {
+            black_box(serde_json::from_slice::<Value>(black_box(&sessions.0)).ok());
+        }),
+        "kefu_decode": micros(reps, || {
+            black_box(kefu::easemob::decode::sessions_page(black_box(&session_answer), zone).ok());
+        }),
+    });
+    out["agent_page_us"] = json!({
+        "raw_parse_value": micros(reps, || {
+            black_box(serde_json::from_slice::<Value>(black_box(&agents.0)).ok());
+        }),
+        "kefu_decode": micros(reps, || {
+            black_box(kefu::easemob::decode::agents_page(black_box(&agent_answer), zone).ok());
+        }),
+    });
+
+    // Writing a page of lines: the raw loop writes the vendor's items, the
+    // CLI writes kefu's records.
+    let items: Vec<Value> = serde_json::from_slice::<Value>(&sessions.0)?
+        .pointer("/entity/items")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let records = kefu::easemob::decode::sessions_page(&session_answer, zone)?.items;
+    let mut buf = Vec::with_capacity(1 << 20);
+    out["write_page_us"] = json!({
+        "raw_items": micros(reps, || {
+            buf.clear();
+            for item in &items {
+                let _ = serde_json::to_writer(&mut buf, item);
+                buf.push(b'\n');
+            }
+            black_box(&buf);
+        }),
+        "kefu_records": micros(reps, || {
+            buf.clear();
+            for record in &records {
+                let _ = serde_json::to_writer(&mut buf, record);
+                buf.push(b'\n');
+            }
+            black_box(&buf);
+        }),
+    });
+    println!("{out}");
+    Ok(())
+}
