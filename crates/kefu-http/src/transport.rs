@@ -13,6 +13,10 @@ use url::Url;
 use crate::policy::TransportConfig;
 use crate::request::{WireRequest, WireResponse};
 
+/// The most reserved up front for an answer's body, whatever its
+/// Content-Length says (larger bodies still grow to the configured limit).
+const PREALLOCATE_MAX: u64 = 1 << 20;
+
 /// A vendor's HTTP transport: base URL, reqwest client, policy. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Transport {
@@ -208,7 +212,11 @@ impl Transport {
                 b"",
             ));
         }
-        let mut body = BytesMut::new();
+        // Sized from Content-Length when there is one, so a page arriving in
+        // many chunks is not copied again at every doubling; capped, so a
+        // header alone cannot make us reserve much.
+        let expected = response.content_length().unwrap_or(0).min(PREALLOCATE_MAX);
+        let mut body = BytesMut::with_capacity(expected as usize);
         while let Some(chunk) = response
             .chunk()
             .await
