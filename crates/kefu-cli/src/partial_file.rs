@@ -93,6 +93,12 @@ impl Write for PartialFile {
         self.writer()?.write(buf)
     }
 
+    // Straight to the BufWriter's own: serializers write many small pieces a
+    // record, and the default loop over `write` cost 8% of an export's CPU.
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.writer()?.write_all(buf)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.writer()?.flush()
     }

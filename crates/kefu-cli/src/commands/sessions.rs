@@ -53,11 +53,10 @@ pub async fn export(ctx: &Context, args: SessionsExportArgs) -> Result<(), Failu
         }
         None => {
             let stream = ctx.client.sessions().sessions(&query)?;
-            interruptible(
-                &mut stop,
-                write_all(stream, format, io::stdout().lock(), &progress),
-            )
-            .await
+            // Stdout flushes at every newline: one write call a session
+            // unless buffered here (`finish` flushes at the end).
+            let out = io::BufWriter::new(io::stdout().lock());
+            interruptible(&mut stop, write_all(stream, format, out, &progress)).await
         }
     };
     match &result {
