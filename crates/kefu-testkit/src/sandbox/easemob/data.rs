@@ -1,6 +1,6 @@
 //! Seeded data: deterministic hashing, the roles, the agents.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde_json::{Value, json};
 
 use super::TENANT_ID;
@@ -36,7 +36,25 @@ pub(super) fn uuid(seed: u64, what: u64, i: u64) -> String {
 /// Naive local time in the tenant's zone (UTC+8), as the vendor writes it.
 pub(super) fn naive(secs: i64) -> String {
     DateTime::<Utc>::from_timestamp(secs + 8 * 3600, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .map(|t| {
+            let (date, time) = (t.date_naive(), t.time());
+            // What "%Y-%m-%d %H:%M:%S" gives, without parsing the format each
+            // time (a page of sessions writes 200 times); chrono's own for
+            // years four digits cannot hold.
+            if (0..=9999).contains(&date.year()) {
+                format!(
+                    "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                    date.year(),
+                    date.month(),
+                    date.day(),
+                    time.hour(),
+                    time.minute(),
+                    time.second()
+                )
+            } else {
+                t.format("%Y-%m-%d %H:%M:%S").to_string()
+            }
+        })
         .unwrap_or_default()
 }
 

@@ -303,17 +303,39 @@ impl EasemobEmulator {
         Ok(())
     }
 
+    /// The body of a session page answer:
+    /// `{"entity":{"items":[...],"total_entries":N},"status":"OK"}`.
+    ///
+    /// Serialized straight from the derived records (no JSON tree first),
+    /// to the same text as before: the sandbox must never be what limits a
+    /// client's measured throughput.
     fn session_page(
         &self,
         filter: &SessionFilter,
         page: u64,
         per_page: u64,
         descending: bool,
-    ) -> (u64, Vec<Value>) {
+    ) -> Vec<u8> {
+        #[derive(serde::Serialize)]
+        struct Answer<'a> {
+            entity: Entity<'a>,
+            status: &'static str,
+        }
+        #[derive(serde::Serialize)]
+        struct Entity<'a> {
+            items: Vec<sessions::SessionView<'a>>,
+            total_entries: u64,
+        }
         let mut s = self.state();
         let (total, indices) = s.sessions.page(filter, page, per_page, descending);
-        let items = indices.into_iter().map(|i| s.sessions.record(i)).collect();
-        (total, items)
+        let answer = Answer {
+            entity: Entity {
+                items: indices.into_iter().map(|i| s.sessions.view(i)).collect(),
+                total_entries: total,
+            },
+            status: "OK",
+        };
+        serde_json::to_vec(&answer).unwrap_or_default()
     }
 }
 

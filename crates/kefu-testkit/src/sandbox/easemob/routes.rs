@@ -585,11 +585,8 @@ async fn sessions(
             Some(_) => return Err(fail("API_001")),
         };
         let filter = session_filter(&params)?;
-        let (total, items) = emu.session_page(&filter, page as u64, per_page as u64, descending);
-        Ok(
-            Json(json!({"status": "OK", "entity": {"total_entries": total, "items": items}}))
-                .into_response(),
-        )
+        let body = emu.session_page(&filter, page as u64, per_page as u64, descending);
+        Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
     })
 }
 

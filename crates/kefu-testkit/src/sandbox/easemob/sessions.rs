@@ -10,7 +10,8 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::data::{AgentRec, mix, naive, stream, tenant_number, uuid};
 use crate::sandbox::SeedConfig;
@@ -348,11 +349,210 @@ impl SessionSpace {
 
     /// Session `i` in the shape of the document's example.
     pub(super) fn record(&self, i: u64) -> Value {
+        serde_json::to_value(self.view(i)).unwrap_or(Value::Null)
+    }
+
+    /// Session `i` ready to serialize, without building a JSON tree first:
+    /// what [`SessionSpace::record`] holds, written in the same order.
+    pub(super) fn view(&self, i: u64) -> SessionView<'_> {
         let a = self.attrs(i);
         let t = self.times(i);
         let agent = a.agent.and_then(|n| self.agents.get(n));
         let customer = self.customer_name(i);
         let visitor_id = uuid(self.seed, stream::VISITOR, i);
+        let (summarys, summarys_detail) = match a.satisfaction {
+            Some(s) if s < 3 => (COMPLAINT, "投诉"),
+            Some(_) => (CONSULTING, "咨询,售前"),
+            None => (NO_SUMMARY, ""),
+        };
+        let id = self.id(i);
+        SessionView {
+            agentLastMessageDate: agent.map(|_| naive(t.stop - 5)),
+            agentQueueSet: (),
+            agentUserId: agent.map(|r| r.user_id.as_str()),
+            agentUserNiceName: agent.map(|r| r.nicename.as_str()),
+            agentUserSet: agent.map(|r| {
+                [SessionAgentView {
+                    nicename: &r.nicename,
+                    tenantId: super::TENANT_ID,
+                    trueName: &r.true_name,
+                    userId: &r.user_id,
+                    username: &r.username,
+                }]
+            }),
+            agentUserTrueName: agent.map(|r| r.true_name.as_str()),
+            agentUserType: 1,
+            chatGroupId: mix(self.seed, stream::SESSION_ID, i) >> 2,
+            chatMessages: (),
+            comment: if a.transfered { "转接" } else { "" },
+            createDatetime: naive(t.create),
+            customer: CustomerView {
+                customerId: uuid(self.seed, stream::CUSTOMER, i),
+                customerNiceName: customer.clone(),
+                customerTrueName: (),
+            },
+            // A string, as in the document.
+            enquiryDetail: a.satisfaction.map(|s| if s >= 4 { "满意" } else { "一般" }),
+            enquirySummary: a.satisfaction.map(|s| s.to_string()),
+            enquiryTagNames: (),
+            enquiryTags: (),
+            fromAgentCallback: a.callback,
+            lastChatMessage: (),
+            messageDetail: (),
+            messageSeqId: 1 + mix(self.seed, stream::SESSION, i) % 60,
+            originType: [CHANNELS[a.channel]],
+            queueId: a.queue,
+            recordFileUrl: (CHANNELS[a.channel] == "phone" && !a.aborted)
+                .then(|| format!("{id}.wav")),
+            serviceSessionId: id,
+            startDateTime: (!a.aborted).then(|| naive(t.start)),
+            state: state(&a),
+            stopDateTime: naive(t.stop),
+            summarys,
+            summarysDetail: summarys_detail,
+            techChannelId: a.channel + 1,
+            techChannelName: CHANNEL_NAMES[a.channel],
+            techChannelType: "easemob",
+            tenantId: tenant_number(),
+            transfered: a.transfered,
+            visitorUser: VisitorView {
+                nicename: customer,
+                username: format!("visitor_{}", &visitor_id[..8]),
+                userId: visitor_id,
+            },
+            visitorUserTags: (),
+        }
+    }
+}
+
+/// A session as the route writes it. Field names are the vendor's, in the
+/// byte order a JSON map sorts keys, so the text is exactly what the same
+/// record as a [`Value`] serializes to (a test holds it so).
+#[allow(non_snake_case)]
+#[derive(Debug, Serialize)]
+pub(super) struct SessionView<'a> {
+    agentLastMessageDate: Option<String>,
+    agentQueueSet: (),
+    agentUserId: Option<&'a str>,
+    agentUserNiceName: Option<&'a str>,
+    agentUserSet: Option<[SessionAgentView<'a>; 1]>,
+    agentUserTrueName: Option<&'a str>,
+    agentUserType: u8,
+    chatGroupId: u64,
+    chatMessages: (),
+    comment: &'static str,
+    createDatetime: String,
+    customer: CustomerView,
+    enquiryDetail: Option<&'static str>,
+    enquirySummary: Option<String>,
+    enquiryTagNames: (),
+    enquiryTags: (),
+    fromAgentCallback: bool,
+    lastChatMessage: (),
+    messageDetail: (),
+    messageSeqId: u64,
+    originType: [&'static str; 1],
+    queueId: u32,
+    recordFileUrl: Option<String>,
+    serviceSessionId: String,
+    startDateTime: Option<String>,
+    state: &'static str,
+    stopDateTime: String,
+    summarys: &'static [&'static [SummaryTag]],
+    summarysDetail: &'static str,
+    techChannelId: usize,
+    techChannelName: &'static str,
+    techChannelType: &'static str,
+    tenantId: u64,
+    transfered: bool,
+    visitorUser: VisitorView,
+    visitorUserTags: (),
+}
+
+#[allow(non_snake_case)]
+#[derive(Debug, Serialize)]
+struct SessionAgentView<'a> {
+    nicename: &'a str,
+    tenantId: &'static str,
+    trueName: &'a str,
+    userId: &'a str,
+    username: &'a str,
+}
+
+#[allow(non_snake_case)]
+#[derive(Debug, Serialize)]
+struct CustomerView {
+    customerId: String,
+    customerNiceName: String,
+    customerTrueName: (),
+}
+
+#[allow(non_snake_case)]
+#[derive(Debug, Serialize)]
+struct VisitorView {
+    nicename: String,
+    userId: String,
+    username: String,
+}
+
+/// A tag of `summarys`.
+#[allow(non_snake_case)]
+#[derive(Debug, Serialize)]
+pub(super) struct SummaryTag {
+    color: u8,
+    id: u32,
+    name: &'static str,
+    parentId: u32,
+}
+
+const COMPLAINT: &[&[SummaryTag]] = &[&[SummaryTag {
+    color: 1,
+    id: 123,
+    name: "投诉",
+    parentId: 0,
+}]];
+const CONSULTING: &[&[SummaryTag]] = &[&[
+    SummaryTag {
+        color: 2,
+        id: 124,
+        name: "咨询",
+        parentId: 0,
+    },
+    SummaryTag {
+        color: 3,
+        id: 125,
+        name: "售前",
+        parentId: 124,
+    },
+]];
+const NO_SUMMARY: &[&[SummaryTag]] = &[];
+
+fn state(a: &Attrs) -> &'static str {
+    if a.aborted { "Abort" } else { "Terminal" }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::sandbox::easemob::data::seed_agents;
+
+    fn space(sessions: usize) -> SessionSpace {
+        let config = SeedConfig {
+            sessions,
+            ..SeedConfig::default()
+        };
+        SessionSpace::new(&config, &seed_agents(&config))
+    }
+
+    /// The record as it was built before [`SessionView`]: a JSON tree.
+    fn json_record(s: &SessionSpace, i: u64) -> Value {
+        let a = s.attrs(i);
+        let t = s.times(i);
+        let agent = a.agent.and_then(|n| s.agents.get(n));
+        let customer = s.customer_name(i);
+        let visitor_id = uuid(s.seed, stream::VISITOR, i);
         let summarys = match a.satisfaction {
             Some(s) if s < 3 => json!([[{"id": 123, "name": "投诉", "color": 1, "parentId": 0}]]),
             Some(_) => {
@@ -366,13 +566,13 @@ impl SessionSpace {
             None => "",
         };
         json!({
-            "serviceSessionId": self.id(i),
+            "serviceSessionId": s.id(i),
             "tenantId": tenant_number(),
             "techChannelId": a.channel + 1,
             "queueId": a.queue,
             "state": state(&a),
-            "chatGroupId": mix(self.seed, stream::SESSION_ID, i) >> 2,
-            "messageSeqId": 1 + mix(self.seed, stream::SESSION, i) % 60,
+            "chatGroupId": mix(s.seed, stream::SESSION_ID, i) >> 2,
+            "messageSeqId": 1 + mix(s.seed, stream::SESSION, i) % 60,
             "agentUserId": agent.map(|r| r.user_id.clone()),
             "agentUserNiceName": agent.map(|r| r.nicename.clone()),
             "agentUserTrueName": agent.map(|r| r.true_name.clone()),
@@ -395,12 +595,12 @@ impl SessionSpace {
                 "username": format!("visitor_{}", &visitor_id[..8]),
             },
             "customer": {
-                "customerId": uuid(self.seed, stream::CUSTOMER, i),
+                "customerId": uuid(s.seed, stream::CUSTOMER, i),
                 "customerNiceName": customer,
                 "customerTrueName": null,
             },
             "messageDetail": null,
-            "recordFileUrl": (CHANNELS[a.channel] == "phone" && !a.aborted).then(|| format!("{}.wav", self.id(i))),
+            "recordFileUrl": (CHANNELS[a.channel] == "phone" && !a.aborted).then(|| format!("{}.wav", s.id(i))),
             "fromAgentCallback": a.callback,
             "transfered": a.transfered,
             "visitorUserTags": null,
@@ -412,30 +612,44 @@ impl SessionSpace {
                 "username": r.username,
                 "nicename": r.nicename,
                 "trueName": r.true_name,
-                "tenantId": super::TENANT_ID,
+                "tenantId": crate::sandbox::easemob::TENANT_ID,
             })]),
             "agentQueueSet": null,
             "enquiryTagNames": null,
             "summarysDetail": summarys_detail,
         })
     }
-}
 
-fn state(a: &Attrs) -> &'static str {
-    if a.aborted { "Abort" } else { "Terminal" }
-}
+    #[test]
+    fn the_view_writes_what_the_json_tree_wrote() {
+        let s = space(3000);
+        for i in (0..3000).step_by(7).chain([0, 1, 2, 2999]) {
+            let tree = json_record(&s, i);
+            assert_eq!(s.record(i), tree, "{i}");
+            // Same bytes: the view's fields are in the map's key order.
+            assert_eq!(
+                serde_json::to_string(&s.view(i)).ok(),
+                serde_json::to_string(&tree).ok(),
+                "{i}"
+            );
+        }
+    }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sandbox::easemob::data::seed_agents;
-
-    fn space(sessions: usize) -> SessionSpace {
-        let config = SeedConfig {
-            sessions,
-            ..SeedConfig::default()
-        };
-        SessionSpace::new(&config, &seed_agents(&config))
+    #[test]
+    fn naive_times_read_as_chrono_writes_them() {
+        for secs in [
+            0,
+            1_714_492_800,
+            1_717_199_999,
+            -86_400 * 800_000,
+            253_402_300_799,
+            253_402_300_800,
+        ] {
+            let chrono = chrono::DateTime::<chrono::Utc>::from_timestamp(secs + 8 * 3600, 0)
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default();
+            assert_eq!(naive(secs), chrono, "{secs}");
+        }
     }
 
     #[test]
