@@ -17,6 +17,7 @@
 //! cost of decoding a page by about a quarter (docs/benchmarks.md); any
 //! other answer goes through the general path and is read as before.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -72,7 +73,7 @@ pub fn agents_page(response: &WireResponse, zone: Zone) -> Result<Page<Agent>> {
         return Ok(Page {
             items: records
                 .into_iter()
-                .map(|r| agent_fields(Fields::from_entries(r.0), zone))
+                .map(|r| agent_fields(Fields::from_entries(r), zone))
                 .collect(),
             total: None,
             last: lenient::bool(last),
@@ -117,7 +118,7 @@ pub fn sessions_page(response: &WireResponse, zone: Zone) -> Result<Page<Session
         return Ok(Page {
             items: records
                 .into_iter()
-                .map(|r| session_fields(Fields::from_entries(r.0), zone))
+                .map(|r| session_fields(Fields::from_entries(r), zone))
                 .collect(),
             total: lenient::u64(total),
             last: None,
@@ -172,36 +173,39 @@ fn records(list: Value, response: &WireResponse) -> Result<Vec<Map<String, Value
 /// that is not an object, a field of an unexpected type, a non-2xx answer):
 /// those go through [`envelope`] and the general path, which read them
 /// exactly as before, errors included.
-struct ListPage {
-    records: Vec<Entries>,
+struct ListPage<'a> {
+    records: Vec<Entries<'a>>,
     total: Value,
     last: Value,
 }
 
 /// The top level of a list answer; other fields are skipped.
 #[derive(Deserialize)]
-struct ListAnswer {
+struct ListAnswer<'a> {
     status: Option<String>,
-    entities: Option<Vec<Entries>>,
+    #[serde(borrow)]
+    entities: Option<Vec<Entries<'a>>>,
     last: Option<Value>,
-    entity: Option<SessionEntity>,
+    #[serde(borrow)]
+    entity: Option<SessionEntity<'a>>,
 }
 
 /// The `entity` of a session page; other fields are skipped.
 #[derive(Deserialize)]
-struct SessionEntity {
+struct SessionEntity<'a> {
     total_entries: Option<Value>,
-    items: Option<Vec<Entries>>,
+    #[serde(borrow)]
+    items: Option<Vec<Entries<'a>>>,
 }
 
-impl ListPage {
+impl<'a> ListPage<'a> {
     /// The answer, if it is a 2xx whose `status` is OK (any case), as
     /// [`envelope`] would accept it.
-    fn read(response: &WireResponse) -> Option<ListAnswer> {
+    fn read(response: &'a WireResponse) -> Option<ListAnswer<'a>> {
         if !response.is_success() {
             return None;
         }
-        let answer: ListAnswer = serde_json::from_slice(&response.body).ok()?;
+        let answer: ListAnswer<'a> = serde_json::from_slice(&response.body).ok()?;
         answer
             .status
             .as_deref()
@@ -209,7 +213,7 @@ impl ListPage {
             .then_some(answer)
     }
 
-    fn agents(response: &WireResponse) -> Option<Self> {
+    fn agents(response: &'a WireResponse) -> Option<Self> {
         let answer = Self::read(response)?;
         Some(Self {
             records: answer.entities.unwrap_or_default(),
@@ -218,7 +222,7 @@ impl ListPage {
         })
     }
 
-    fn sessions(response: &WireResponse) -> Option<Self> {
+    fn sessions(response: &'a WireResponse) -> Option<Self> {
         // No entity (or a null one) is an error the general path words.
         let entity = Self::read(response)?.entity?;
         Some(Self {
@@ -229,15 +233,18 @@ impl ListPage {
     }
 }
 
-/// A JSON object as its fields in the order sent. Anything but an object
-/// fails to deserialize (and the answer goes the general way).
-struct Entries(Vec<(String, Value)>);
+/// A JSON object as its fields in the order sent, each in a slot that
+/// [`Fields::take`] empties. Names are borrowed from the answer's bytes when
+/// they hold no escape (nearly always), so a field that is mapped costs no
+/// copy of its name; only those left for `extra` are copied. Anything but an
+/// object fails to deserialize (and the answer goes the general way).
+struct Entries<'a>(Vec<Option<(Cow<'a, str>, Value)>>);
 
-impl<'de> Deserialize<'de> for Entries {
+impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = Entries;
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Entries<'a>;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a JSON object")
@@ -246,15 +253,45 @@ impl<'de> Deserialize<'de> for Entries {
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> std::result::Result<Entries, A::Error> {
+            ) -> std::result::Result<Entries<'a>, A::Error> {
                 let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(40));
-                while let Some(field) = map.next_entry::<String, Value>()? {
-                    fields.push(field);
+                while let Some((Name(name), value)) = map.next_entry::<Name<'a>, Value>()? {
+                    fields.push(Some((name, value)));
                 }
                 Ok(Entries(fields))
             }
         }
-        d.deserialize_map(Visit)
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// A field name, borrowed when the text allows (serde's own `Cow` always
+/// copies).
+struct Name<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Name<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Name<'a>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Name<'a>, E> {
+                Ok(Name(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Name<'a>, E> {
+                Ok(Name(Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_string<E>(self, v: String) -> std::result::Result<Name<'a>, E> {
+                Ok(Name(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(Visit(std::marker::PhantomData))
     }
 }
 
@@ -266,7 +303,7 @@ pub fn agent(record: Map<String, Value>, zone: Zone) -> Agent {
     agent_fields(Fields::new(record), zone)
 }
 
-fn agent_fields(mut r: Fields, zone: Zone) -> Agent {
+fn agent_fields(mut r: Fields<'_>, zone: Zone) -> Agent {
     // Always "" in the document; never keep a credential, whatever comes.
     r.drop("password");
     let mut roles = r.strings("roles");
@@ -333,7 +370,7 @@ pub fn session(record: Map<String, Value>, zone: Zone) -> Session {
     session_fields(Fields::new(record), zone)
 }
 
-fn session_fields(mut r: Fields, zone: Zone) -> Session {
+fn session_fields(mut r: Fields<'_>, zone: Zone) -> Session {
     let id = r.string("serviceSessionId").unwrap_or_default();
     let tenant_id = r.string("tenantId");
     let state = r.string("state");
@@ -456,19 +493,22 @@ fn without_nulls(map: Map<String, Value>) -> Extra {
 /// costs less than from a map (a taken field leaves an empty slot, so
 /// nothing moves), and nothing is sorted until `extra` is built. A field
 /// sent twice counts once, the last one, as in a map.
-struct Fields {
-    entries: Vec<Option<(String, Value)>>,
+struct Fields<'a> {
+    entries: Vec<Option<(Cow<'a, str>, Value)>>,
 }
 
-impl Fields {
+impl<'a> Fields<'a> {
     fn new(map: Map<String, Value>) -> Self {
-        Self::from_entries(map.into_iter().collect())
+        Self {
+            entries: map
+                .into_iter()
+                .map(|(k, v)| Some((Cow::Owned(k), v)))
+                .collect(),
+        }
     }
 
-    fn from_entries(entries: Vec<(String, Value)>) -> Self {
-        Self {
-            entries: entries.into_iter().map(Some).collect(),
-        }
+    fn from_entries(entries: Entries<'a>) -> Self {
+        Self { entries: entries.0 }
     }
 
     /// Removes `key` (every copy of it), returning the last value sent, or
@@ -487,7 +527,7 @@ impl Fields {
 
     /// Puts a value that did not convert back, so it lands in extra.
     fn put_back(&mut self, key: &str, value: Value) {
-        self.entries.push(Some((key.to_owned(), value)));
+        self.entries.push(Some((Cow::Owned(key.to_owned()), value)));
     }
 
     /// Takes `key` and converts it; a value that does not convert is put
@@ -593,9 +633,9 @@ impl Fields {
         // as in a map; a `null` leaves the field out.
         for (key, value) in self.entries.into_iter().flatten() {
             if value.is_null() {
-                extra.remove(&key);
+                extra.remove(key.as_ref());
             } else {
-                extra.insert(key, value);
+                extra.insert(key.into_owned(), value);
             }
         }
         extra
@@ -748,6 +788,8 @@ mod tests {
                 // A field twice: the last one counts, in the record and at the top.
                 r#"{"status":"OK","entity":{"total_entries":1,"items":[{"serviceSessionId":"a","serviceSessionId":"b","x":1,"x":null,"y":null,"y":2}]}}"#.to_owned(),
                 r#"{"status":"OK","status":"FAIL","entities":[]}"#.to_owned(),
+                // Escaped names are copied, not borrowed: the same fields.
+                r#"{"status":"OK","entity":{"items":[{"service\u0053essionId":"e","x\u0079":1,"xy":null}]}}"#.to_owned(),
                 r#"{"status":"OK","entities":[{"username":"a","username":{"o":1}}],"last":"false"}"#.to_owned(),
                 // Odd shapes, refusals and non-JSON: the general path's answer.
                 r#"{"status":"OK","entity":{"total_entries":"3","items":{"serviceSessionId":"lone"}}}"#.to_owned(),
