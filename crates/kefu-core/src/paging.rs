@@ -5,6 +5,8 @@
 //! pages are fetched with at most `concurrency` in flight (memory is bounded
 //! by the pages in flight), still handed out in page order; when it does not,
 //! pages are fetched one after another until a short, empty or last page.
+//! A vendor whose pages may come back shorter than asked without ending
+//! the list says so ([`Pager::short_pages_end`]) and marks the last page.
 //! The stream ends after the first error.
 
 use std::future::Future;
@@ -49,6 +51,9 @@ pub struct Pager {
     pub concurrency: usize,
     /// Hard stop against a server that never ends a list.
     pub max_pages: u32,
+    /// Whether a page shorter than `size` ends the list (default). When not,
+    /// only an empty page or `last == Some(true)` does.
+    pub short_page_ends: bool,
 }
 
 impl Pager {
@@ -59,7 +64,17 @@ impl Pager {
             size: size.max(1),
             concurrency: 1,
             max_pages: 1_000_000,
+            short_page_ends: true,
         }
+    }
+
+    /// Whether a page shorter than asked ends the list. Sobot's
+    /// getTenantList may serve fewer than asked on every page (the document
+    /// gives no maximum) while its `pageCount` says more follow: its pages
+    /// say `last` instead.
+    pub fn short_pages_end(mut self, yes: bool) -> Self {
+        self.short_page_ends = yes;
+        self
     }
 
     /// Allows up to `n` pages in flight once the total is known.
@@ -112,7 +127,7 @@ impl Pager {
     fn is_end<T>(&self, page: &Page<T>) -> bool {
         page.items.is_empty()
             || page.last == Some(true)
-            || (page.items.len() as u64) < u64::from(self.size)
+            || (self.short_page_ends && (page.items.len() as u64) < u64::from(self.size))
     }
 
     /// Pages 2..=ceil(total/size) with up to `concurrency` in flight; if they
@@ -314,6 +329,35 @@ mod tests {
             "{} pages fetched",
             calls.lock().unwrap()
         );
+    }
+
+    #[test]
+    fn short_pages_need_not_end_the_list() {
+        // Asked 50 a page, served 20: 95 records over 5 pages, each page
+        // saying whether it is the last, the first telling the page count.
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let log = calls.clone();
+        let f = move |i: u32| {
+            log.lock().unwrap().push(i);
+            let start = (i - 1) * 20;
+            ready(Ok(Page {
+                items: (start..(start + 20).min(95)).collect::<Vec<u32>>(),
+                total: Some(5 * 50),
+                last: Some(i >= 5),
+            }))
+        };
+        let pager = Pager::new(1, 50).short_pages_end(false).concurrency(3);
+        let all: Vec<u32> = block_on(pager.stream(f).try_collect()).unwrap();
+        assert_eq!(all, (0..95).collect::<Vec<_>>());
+        let mut pages = calls.lock().unwrap().clone();
+        pages.sort_unstable();
+        assert_eq!(pages, vec![1, 2, 3, 4, 5]);
+        // By default the first short page ends it.
+        let (f, _) = server(95, 20, 1, false);
+        let n = block_on(Pager::new(1, 50).stream(f).try_collect::<Vec<_>>())
+            .unwrap()
+            .len();
+        assert_eq!(n, 20);
     }
 
     #[test]
