@@ -46,7 +46,10 @@ mod staff_log;
 mod tenants;
 mod wire;
 
-pub use client::{DEFAULT_BASE_URL, DEFAULT_CHAT_PACE, SobotBuilder, SobotClient, TsUnit};
+pub use client::{
+    DEFAULT_BASE_URL, DEFAULT_CHAT_PACE, DEFAULT_PAGE_CONCURRENCY, SobotBuilder, SobotClient,
+    TsUnit,
+};
 pub use sign::{ReportSigner, SignInput};
 pub use staff::{ROLES, role_id};
 pub use tenants::DEFAULT_TENANT_PAGE_SIZE;

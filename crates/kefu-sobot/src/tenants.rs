@@ -2,14 +2,15 @@
 //! getBatchAppKey.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures_util::future::ready;
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::StreamExt;
 use kefu_core::model::{
     AppKey, NewTenant, Tenant, TenantCreated, TenantQuery, TenantSearch, TenantStatus, TenantUpdate,
 };
-use kefu_core::paging::stop_after_error;
+use kefu_core::paging::{Page, Pager, stop_after_error};
 use kefu_core::{Error, Operation, RecordStream, Result, TenantAdmin, Vendor, validate};
 use kefu_http::{WireRequest, is_ambiguous_write_failure};
 
@@ -121,46 +122,53 @@ impl SobotClient {
 
 #[async_trait]
 impl TenantAdmin for SobotClient {
-    /// Every page of getTenantList, in order.
+    /// Every page of getTenantList, in order, through the shared
+    /// [`Pager`]: once page 1 tells the `pageCount`, the other pages are
+    /// fetched `page_concurrency` at a time (default 4).
     ///
     /// Pages are walked by the answer's `pageCount` (the document leaves the
     /// server's page-size limit open, so a page shorter than asked does not
-    /// mean the end); without a `pageCount`, until a short or empty page.
+    /// mean the end: each page says whether it is the last by its own
+    /// `pageCount`, and one that says more follow while the first's count
+    /// is done is followed); without a `pageCount`, until a short or empty
+    /// page.
     fn list_tenants(&self, query: &TenantQuery) -> Result<RecordStream<Tenant>> {
-        let filter = ListFilter::new(query)?;
+        let filter = Arc::new(ListFilter::new(query)?);
         let client = self.clone();
-        let pages = stream::unfold(Some(1u32), move |next| {
-            let client = client.clone();
-            let filter = filter.clone();
-            async move {
-                let page_no = next?;
-                match client.tenant_page(&filter, page_no).await {
-                    Err(e) => Some((vec![Err(e)], None)),
-                    Ok(page) => {
-                        let more = match page.page_count {
-                            Some(count) => page_no < count,
-                            None => page.items.len() as u64 >= u64::from(filter.page_size),
-                        };
-                        let next = (more && !page.items.is_empty() && page_no < MAX_PAGES)
-                            .then_some(page_no + 1);
-                        Some((page.items.into_iter().map(Ok).collect(), next))
-                    }
+        let size = filter.page_size;
+        let pages = Pager::new(1, size)
+            .short_pages_end(false)
+            .concurrency(self.shared.page_concurrency)
+            .max_pages(MAX_PAGES)
+            .stream(move |page_no| {
+                let client = client.clone();
+                let filter = filter.clone();
+                async move {
+                    let page = client.tenant_page(&filter, page_no).await?;
+                    let last = match page.page_count {
+                        Some(count) => page_no >= count,
+                        None => page.items.len() < size as usize,
+                    };
+                    Ok(Page {
+                        // The pager counts in records of `size` a page.
+                        total: page.page_count.map(|c| u64::from(c) * u64::from(size)),
+                        last: Some(last),
+                        items: page.items,
+                    })
                 }
-            }
-        })
-        .flat_map(stream::iter)
-        // The document does not say in which order getTenantList lists. If
-        // the vendor lists newest first, a tenant opened while we page shifts
-        // the later pages and repeats records; each tenant is handed out
-        // once, by companyId (a platform's tenants fit in memory many times).
-        .scan(HashSet::new(), |seen, item: Result<Tenant>| {
-            let first_time = match &item {
-                Ok(t) if !t.company_id.is_empty() => seen.insert(t.company_id.clone()),
-                _ => true,
-            };
-            ready(Some(first_time.then_some(item)))
-        })
-        .filter_map(ready);
+            })
+            // The document does not say in which order getTenantList lists. If
+            // the vendor lists newest first, a tenant opened while we page shifts
+            // the later pages and repeats records; each tenant is handed out
+            // once, by companyId (a platform's tenants fit in memory many times).
+            .scan(HashSet::new(), |seen, item: Result<Tenant>| {
+                let first_time = match &item {
+                    Ok(t) if !t.company_id.is_empty() => seen.insert(t.company_id.clone()),
+                    _ => true,
+                };
+                ready(Some(first_time.then_some(item)))
+            })
+            .filter_map(ready);
         Ok(stop_after_error(pages))
     }
 
