@@ -161,8 +161,60 @@ impl SessionHistory for EasemobClient {
             .stream(move |page| {
                 let client = client.clone();
                 let params = params.clone();
-                async move { client.sessions_page(page, &params).await }
+                PageTask::start(async move { client.sessions_page(page, &params).await })
             }))
+    }
+}
+
+/// A page fetched and decoded in a task of its own, so the pages in flight
+/// are decoded side by side on the runtime's worker threads rather than one
+/// after another in the task reading the stream (decoding is most of an
+/// export's CPU). Dropped before it finishes (the reader stopped), the task
+/// is cancelled rather than left running.
+enum PageTask {
+    Spawned(tokio::task::JoinHandle<Result<Page<Session>>>),
+    /// Outside a tokio runtime nothing can be spawned: polled in place.
+    Inline(std::pin::Pin<Box<dyn Future<Output = Result<Page<Session>>> + Send>>),
+}
+
+impl PageTask {
+    fn start(fetch: impl Future<Output = Result<Page<Session>>> + Send + 'static) -> Self {
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => Self::Spawned(runtime.spawn(fetch)),
+            Err(_) => Self::Inline(Box::pin(fetch)),
+        }
+    }
+}
+
+impl Future for PageTask {
+    type Output = Result<Page<Session>>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match self.get_mut() {
+            Self::Inline(fetch) => fetch.as_mut().poll(cx),
+            Self::Spawned(task) => std::pin::Pin::new(task).poll(cx).map(|done| match done {
+                Ok(page) => page,
+                // A panic stays a panic, as if the page had been read here.
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => Err(Error::Transport {
+                    vendor: kefu_core::Vendor::Easemob,
+                    message: "the runtime shut down while a page was being read".to_owned(),
+                    source: None,
+                    not_sent: false,
+                }),
+            }),
+        }
+    }
+}
+
+impl Drop for PageTask {
+    fn drop(&mut self) {
+        if let Self::Spawned(task) = self {
+            task.abort();
+        }
     }
 }
 
@@ -177,6 +229,49 @@ mod tests {
         Utc.with_ymd_and_hms(2018, 6, 16, h, 0, 0)
             .single()
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_page_task_outside_a_runtime_runs_in_place() {
+        use futures_util::FutureExt;
+
+        let task = PageTask::start(async { Ok(Page::new(vec![Session::default()])) });
+        assert!(matches!(task, PageTask::Inline(_)));
+        let page = task.now_or_never().and_then(Result::ok);
+        assert_eq!(page.map(|p| p.items.len()), Some(1));
+    }
+
+    #[tokio::test]
+    async fn a_page_task_runs_apart_and_is_cancelled_when_dropped() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+
+        let page = PageTask::start(async { Ok(Page::new(vec![Session::default()])) });
+        assert!(matches!(page, PageTask::Spawned(_)));
+        assert_eq!(page.await.map(|p| p.items.len()).ok(), Some(1));
+
+        // A fetch that never finishes, and notices being dropped.
+        struct Flag(Arc<AtomicBool>);
+        impl Drop for Flag {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let dropped = Arc::new(AtomicBool::new(false));
+        let flag = Flag(dropped.clone());
+        let task = PageTask::start(async move {
+            let _flag = flag;
+            std::future::pending::<Result<Page<Session>>>().await
+        });
+        tokio::task::yield_now().await;
+        drop(task);
+        for _ in 0..100 {
+            if dropped.load(Ordering::SeqCst) {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert!(dropped.load(Ordering::SeqCst), "the task kept running");
     }
 
     #[test]
