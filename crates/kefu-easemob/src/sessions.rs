@@ -161,7 +161,15 @@ impl SessionHistory for EasemobClient {
             .stream(move |page| {
                 let client = client.clone();
                 let params = params.clone();
-                PageTask::start(async move { client.sessions_page(page, &params).await })
+                let fetch = async move { client.sessions_page(page, &params).await };
+                // The first page is awaited alone: a task of its own would
+                // only add a hop between threads. Those after it are in
+                // flight together, and decode side by side.
+                if page == FIRST_PAGE {
+                    PageTask::Inline(Box::pin(fetch))
+                } else {
+                    PageTask::start(fetch)
+                }
             }))
     }
 }
