@@ -582,8 +582,8 @@ impl BenchPlan {
         } else {
             Self {
                 quick,
-                overhead_args: vec!["--rounds", "7"],
-                decode_reps: "2000",
+                overhead_args: vec!["--rounds", "9"],
+                decode_reps: "1000",
                 exports: vec![
                     ExportPlan {
                         sessions: 100_000,

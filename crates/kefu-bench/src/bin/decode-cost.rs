@@ -4,7 +4,8 @@
 //! is worth optimizing.
 //!
 //! The answers are real sandbox pages (50 sessions; 50 agents), fetched
-//! once. Prints microseconds a page for each step.
+//! once. Prints microseconds a page for each step: the median of
+//! `--rounds` rounds (default 5) of `--reps` repetitions (default 1000).
 #![allow(clippy::print_stdout)]
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use std::time::Instant;
 use kefu::time::Zone;
 use kefu_bench::args::Args;
 use kefu_bench::raw::{Login, RawEasemob};
+use kefu_bench::stats::Summary;
 use kefu_http::WireResponse;
 use kefu_testkit::sandbox::{SeedConfig, easemob};
 use serde_json::{Value, json};
@@ -63,7 +65,8 @@ mod bytes_like {
 
 async fn run() -> kefu_bench::Result<()> {
     let args = Args::from_env()?;
-    let reps: usize = args.get("reps", 2000)?;
+    let reps: usize = args.get("reps", 1000)?;
+    let rounds: usize = args.get("rounds", 5)?;
     let sb = easemob::start(SeedConfig {
         agents: 50,
         sessions: 50,
@@ -79,26 +82,6 @@ async fn run() -> kefu_bench::Result<()> {
     let session_answer = WireResponse::new(200, sessions.0.clone());
     let agent_answer = WireResponse::new(200, agents.0.clone());
 
-    let mut out = json!({"reps": reps, "session_page_bytes": sessions.0.len(), "agent_page_bytes": agents.0.len()});
-    out["session_page_us"] = json!({
-        "raw_parse_value": micros(reps, || {
-            black_box(serde_json::from_slice::<Value>(black_box(&sessions.0)).ok());
-        }),
-        "kefu_decode": micros(reps, || {
-            black_box(kefu::easemob::decode::sessions_page(black_box(&session_answer), zone).ok());
-        }),
-    });
-    out["agent_page_us"] = json!({
-        "raw_parse_value": micros(reps, || {
-            black_box(serde_json::from_slice::<Value>(black_box(&agents.0)).ok());
-        }),
-        "kefu_decode": micros(reps, || {
-            black_box(kefu::easemob::decode::agents_page(black_box(&agent_answer), zone).ok());
-        }),
-    });
-
-    // Writing a page of lines: the raw loop writes the vendor's items, the
-    // CLI writes kefu's records.
     let items: Vec<Value> = serde_json::from_slice::<Value>(&sessions.0)?
         .pointer("/entity/items")
         .and_then(Value::as_array)
@@ -106,23 +89,56 @@ async fn run() -> kefu_bench::Result<()> {
         .unwrap_or_default();
     let records = kefu::easemob::decode::sessions_page(&session_answer, zone)?.items;
     let mut buf = Vec::with_capacity(1 << 20);
-    out["write_page_us"] = json!({
-        "raw_items": micros(reps, || {
-            buf.clear();
-            for item in &items {
-                let _ = serde_json::to_writer(&mut buf, item);
-                buf.push(b'\n');
-            }
-            black_box(&buf);
-        }),
-        "kefu_records": micros(reps, || {
-            buf.clear();
-            for record in &records {
-                let _ = serde_json::to_writer(&mut buf, record);
-                buf.push(b'\n');
-            }
-            black_box(&buf);
-        }),
+
+    // Rounds, each step raw then kefu in turn, and the median of the
+    // rounds: a shared machine's load moves single measurements.
+    let mut runs: Vec<[f64; 6]> = Vec::new();
+    for _ in 0..rounds {
+        runs.push([
+            micros(reps, || {
+                black_box(serde_json::from_slice::<Value>(black_box(&sessions.0)).ok());
+            }),
+            micros(reps, || {
+                black_box(
+                    kefu::easemob::decode::sessions_page(black_box(&session_answer), zone).ok(),
+                );
+            }),
+            micros(reps, || {
+                black_box(serde_json::from_slice::<Value>(black_box(&agents.0)).ok());
+            }),
+            micros(reps, || {
+                black_box(kefu::easemob::decode::agents_page(black_box(&agent_answer), zone).ok());
+            }),
+            micros(reps, || {
+                buf.clear();
+                for item in &items {
+                    let _ = serde_json::to_writer(&mut buf, item);
+                    buf.push(b'\n');
+                }
+                black_box(&buf);
+            }),
+            micros(reps, || {
+                buf.clear();
+                for record in &records {
+                    let _ = serde_json::to_writer(&mut buf, record);
+                    buf.push(b'\n');
+                }
+                black_box(&buf);
+            }),
+        ]);
+    }
+    let median = |k: usize| {
+        let v: Vec<f64> = runs.iter().map(|r| r[k]).collect();
+        Summary::of(&v).map_or(f64::NAN, |s| s.median)
+    };
+    let out = json!({
+        "reps": reps,
+        "rounds": rounds,
+        "session_page_bytes": sessions.0.len(),
+        "agent_page_bytes": agents.0.len(),
+        "session_page_us": {"raw_parse_value": median(0), "kefu_decode": median(1)},
+        "agent_page_us": {"raw_parse_value": median(2), "kefu_decode": median(3)},
+        "write_page_us": {"raw_items": median(4), "kefu_records": median(5)},
     });
     println!("{out}");
     Ok(())
