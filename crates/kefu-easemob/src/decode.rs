@@ -381,12 +381,11 @@ fn session_fields(mut r: Fields<'_>, zone: Zone) -> Session {
     let agents = r
         .lossless("agentUserSet", session_agents)
         .unwrap_or_default();
-    let visitor = r.lossless("visitorUser", |v| {
-        party(v, "userId", "nicename", "username")
-    });
-    let customer = r.lossless("customer", |v| {
-        party(v, "customerId", "customerNiceName", "customerTrueName")
-    });
+    let visitor = r.party("visitorUser", ["userId", "nicename", "username"]);
+    let customer = r.party(
+        "customer",
+        ["customerId", "customerNiceName", "customerTrueName"],
+    );
     Session {
         id,
         tenant_id,
@@ -574,6 +573,35 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A [`Party`] object under `key` (its id, nickname and name fields
+    /// named by `names`), as [`Fields::lossless`] with [`party`]; an object
+    /// with nothing else but nulls, as the document shows, is taken without
+    /// first copying it.
+    fn party(&mut self, key: &str, names: [&str; 3]) -> Option<Party> {
+        let [id, nickname, name] = names;
+        let only_mapped = |v: &Value| {
+            v.as_object().is_some_and(|m| {
+                m.iter()
+                    .all(|(k, v)| names.contains(&k.as_str()) || v.is_null())
+            })
+        };
+        if self.peek_is(key, only_mapped) {
+            let raw = self.take(key);
+            return party(raw, id, nickname, name).map(|(p, _)| p);
+        }
+        self.lossless(key, |v| party(v, id, nickname, name))
+    }
+
+    /// Whether the value `key` would take satisfies `test` (absent: no).
+    fn peek_is(&self, key: &str, test: impl Fn(&Value) -> bool) -> bool {
+        self.entries
+            .iter()
+            .rev()
+            .flatten()
+            .find(|(k, _)| k == key)
+            .is_some_and(|(_, v)| test(v))
+    }
+
     /// [`Fields::convert`] with [`lenient::string`], without copying the
     /// value first: `lenient::string` refuses only arrays and objects (and
     /// `null` or blank text, absent anyway), so exactly those go back.
@@ -718,6 +746,27 @@ mod tests {
         assert_eq!(s.customer.and_then(|c| c.id).as_deref(), Some("c"));
         assert!(!s.extra.contains_key("customer"));
         assert!(s.visitor.is_none());
+    }
+
+    #[test]
+    fn a_party_with_more_than_is_mapped_is_also_kept_raw() {
+        let s = session(
+            obj(json!({
+                "visitorUser": {"userId": "v", "nicename": "n", "username": null},
+                "customer": {"customerId": "c", "customerNiceName": "x", "vip": true},
+            })),
+            Zone::CHINA,
+        );
+        assert_eq!(s.visitor.as_ref().and_then(|v| v.id.as_deref()), Some("v"));
+        assert!(!s.extra.contains_key("visitorUser"));
+        assert_eq!(s.customer.as_ref().and_then(|c| c.id.as_deref()), Some("c"));
+        assert_eq!(
+            s.extra.get("customer").and_then(|c| c.get("vip")),
+            Some(&json!(true))
+        );
+        let s = session(obj(json!({"customer": "c1"})), Zone::CHINA);
+        assert!(s.customer.is_none());
+        assert_eq!(s.extra.get("customer"), Some(&json!("c1")));
     }
 
     #[test]
