@@ -25,7 +25,7 @@ pub mod easemob;
 pub mod sobot;
 
 pub use chaos::{Chaos, Fault};
-pub use log::{LoggedRequest, RequestLog};
+pub use log::{DEFAULT_LOG_LIMIT, LoggedRequest, RequestLog};
 pub use seed::SeedConfig;
 pub use server::Sandbox;
 
