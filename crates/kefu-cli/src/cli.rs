@@ -134,7 +134,8 @@ pub enum Command {
     )]
     Chats(ChatsCommand),
 
-    /// Statistics and prepared reports (Sobot).
+    /// Statistics and prepared reports (Sobot; Easemob: agent-stats derived
+    /// from the session history).
     #[command(
         subcommand,
         after_help = "Example: kefu --vendor sobot reports agent-stats --from 2024-05-01 --to 2024-05-07"
@@ -573,10 +574,11 @@ pub struct ChatsListArgs {
 /// `kefu reports ...`
 #[derive(Debug, Subcommand)]
 pub enum ReportsCommand {
-    /// Per-agent figures for each day of a range.
+    /// Per-agent figures for each day of a range (Easemob: one row per agent
+    /// and day, derived from the session history).
     #[command(
         name = "agent-stats",
-        after_help = "Example: kefu --vendor sobot reports agent-stats --from 2024-05-01 --to 2024-05-07"
+        after_help = "Example: kefu --vendor easemob reports agent-stats --from 2024-05-01 --to 2024-05-07"
     )]
     AgentStats(DateRangeArgs),
 
