@@ -18,6 +18,7 @@
 
 mod chaos;
 mod log;
+pub mod replay;
 mod seed;
 mod server;
 
