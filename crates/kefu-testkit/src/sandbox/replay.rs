@@ -272,7 +272,7 @@ async fn serve(replay: Arc<Replay>, request: Request) -> Response {
     let query: Vec<(String, String)> = request
         .uri()
         .query()
-        .map(|q| url_pairs(q))
+        .map(url_pairs)
         .unwrap_or_default();
     let bytes: Bytes = match axum::body::to_bytes(request.into_body(), 4 * 1024 * 1024).await {
         Ok(b) => b,
