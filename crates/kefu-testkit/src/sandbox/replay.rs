@@ -269,11 +269,7 @@ impl Replay {
 async fn serve(replay: Arc<Replay>, request: Request) -> Response {
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
-    let query: Vec<(String, String)> = request
-        .uri()
-        .query()
-        .map(url_pairs)
-        .unwrap_or_default();
+    let query: Vec<(String, String)> = request.uri().query().map(url_pairs).unwrap_or_default();
     let bytes: Bytes = match axum::body::to_bytes(request.into_body(), 4 * 1024 * 1024).await {
         Ok(b) => b,
         Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
