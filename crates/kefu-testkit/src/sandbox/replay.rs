@@ -1,7 +1,7 @@
 //! Serving a recorded run back (`kefu --record DIR`), VCR-style, so an
 //! app's tests run against what a real vendor really answered.
 //!
-//! [`Replay`] is an [`Emulator`]: served by the same harness as the vendor
+//! [`Replay`] is an [`Emulator`](super::Emulator): served by the same harness as the vendor
 //! sandboxes, it gets the request log, faults and control endpoints too.
 //!
 //! Matching. A request is answered by the first recording not yet used
