@@ -165,6 +165,11 @@ impl Held {
                 body: e.body.clone(),
             })
             .collect();
+        if held.is_empty() {
+            // A command that wrote nothing (a list, a plan with nothing to
+            // do) has already printed its own output.
+            return Ok(());
+        }
         if format == Format::Table {
             // A table would cut the body; a dry run shows it whole.
             for r in &held {

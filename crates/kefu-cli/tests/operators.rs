@@ -623,3 +623,71 @@ fn the_served_request_log_is_bounded() {
     // The oldest were dropped: the last request is the last roles call.
     assert!(log[2]["path"].as_str().unwrap_or("").ends_with("/roles"));
 }
+
+#[test]
+fn sobot_writes_dry_run_and_record_without_keys_signatures_or_passwords() {
+    let home = Home::new();
+    let served = Served::start(&home, "sobot", &["--tenants", "2"]);
+    let env = served.env_pairs();
+    let union_key = served.env["KEFU_SOBOT_UNION_KEY"].clone();
+    let add = [
+        "tenants",
+        "add",
+        "--customer-code",
+        "shop-dry",
+        "--name",
+        "Dry Shop",
+        "--email",
+        "admin@dry.example",
+        "--max-agents",
+        "2",
+        "--password-stdin",
+    ];
+    let mut dry = vec!["--dry-run", "-o", "json"];
+    dry.extend_from_slice(&add);
+    let ran = run_stdin(&home, &env, &dry, "Tenant-Pass-99\n");
+    ran.assert_ok();
+    let held = ran.json();
+    assert_eq!(held.as_array().map(Vec::len), Some(1), "{}", ran.stdout);
+    assert_eq!(held[0]["body"]["customerCode"], "shop-dry");
+    assert_eq!(held[0]["body"]["token"], "***", "the signature");
+    assert_eq!(held[0]["body"]["password"], "***");
+    assert!(!ran.stdout.contains(&union_key) && !ran.stdout.contains("Tenant-Pass-99"));
+    assert!(writes(&served).is_empty(), "{:?}", writes(&served));
+
+    // A list under --dry-run is just the list: one JSON document.
+    let ran = run_with(&home, &env, &["--dry-run", "-o", "json", "tenants", "list"]);
+    ran.assert_ok();
+    assert_eq!(ran.json().as_array().map(Vec::len), Some(2));
+
+    let dir = home.path().join("sobot-cassette");
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let mut rec = vec!["--record", dir_arg.as_str()];
+    rec.extend_from_slice(&add);
+    run_stdin(&home, &env, &rec, "Tenant-Pass-99\n").assert_ok();
+    run_with(&home, &env, &["--record", &dir_arg, "tenants", "app-keys"]).assert_ok();
+    let recorded = files(&dir);
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    for file in recorded {
+        let text = std::fs::read_to_string(&file).expect("read");
+        assert!(!text.contains(&union_key), "unionKey in {}", file.display());
+        assert!(
+            !text.contains("Tenant-Pass-99"),
+            "password in {}",
+            file.display()
+        );
+        let json: Value = serde_json::from_str(&text).expect("json");
+        let all = json.to_string();
+        for (key, _) in [("\"token\":", ()), ("\"appKey\":", ())] {
+            for (i, _) in all.match_indices(key) {
+                let rest = &all[i + key.len()..];
+                assert!(
+                    rest.starts_with("\"***\"") || rest.starts_with("null"),
+                    "{key} unmasked in {}: {}",
+                    file.display(),
+                    &rest[..rest.len().min(40)]
+                );
+            }
+        }
+    }
+}

@@ -42,6 +42,9 @@ pub fn is_secret_name(name: &str) -> bool {
         "signature",
         "authorization",
         "apikey",
+        // Sobot's per-merchant API credential (getBatchAppKey): printed by the
+        // command that asks for it, never written into a recording.
+        "appkey",
     ];
     EXACT.contains(&n.as_str())
         || ["password", "token", "secret", "signature"]
@@ -182,6 +185,7 @@ mod tests {
             "sign",
             "newPassword",
             "Authorization",
+            "appKey",
         ] {
             assert!(is_secret_name(name), "{name}");
         }
