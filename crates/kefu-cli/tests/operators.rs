@@ -432,6 +432,35 @@ fn with_json_output_errors_are_one_json_object() {
         "{e}"
     );
 
+    // Never a secret, even when the password was on the command line.
+    let ran = sandboxed(
+        &home,
+        "easemob",
+        &[
+            "-o",
+            "json",
+            "agents",
+            "add",
+            "--email",
+            "bad-email",
+            "--nickname",
+            "N",
+            "--name",
+            "N N",
+            "--role",
+            "agent",
+            "--max-sessions",
+            "2",
+            "--password",
+            "Hunter2-Hunter2",
+        ],
+    );
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    assert!(!ran.stderr.contains("Hunter2"), "{}", ran.stderr);
+    let last: Value =
+        serde_json::from_str(ran.stderr.lines().last().unwrap_or("")).expect("JSON last line");
+    assert_eq!(last["error"]["kind"], "invalid_input");
+
     // Usage errors, found by clap or by kefu, and unsupported ones too.
     for (args, exit, kind) in [
         (
@@ -690,4 +719,30 @@ fn sobot_writes_dry_run_and_record_without_keys_signatures_or_passwords() {
             }
         }
     }
+
+    // Sobot signs every call with a fresh ts and token: a replay still matches.
+    let list_dir = home.path().join("sobot-list");
+    let list_arg = list_dir.to_string_lossy().into_owned();
+    let original = run_with(
+        &home,
+        &env,
+        &["--record", &list_arg, "-o", "json", "tenants", "list"],
+    );
+    original.assert_ok();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let replay = kefu_testkit::sandbox::replay::Replay::load(&list_dir).expect("load");
+    let server = rt
+        .block_on(kefu_testkit::sandbox::Sandbox::start(replay.clone()))
+        .expect("replay server");
+    let replayed = run_with(&home, &server.env(), &["-o", "json", "tenants", "list"]);
+    replayed.assert_ok();
+    // The same, but for the app keys: a credential, masked in the recording.
+    let mut want = original.json();
+    for tenant in want.as_array_mut().expect("array") {
+        assert!(tenant["app_key"].as_str().is_some_and(|k| !k.is_empty()));
+        tenant["app_key"] = Value::String("***".into());
+    }
+    assert_eq!(replayed.json(), want);
+    assert!(replay.misses().is_empty(), "{:?}", replay.misses());
+    rt.block_on(server.stop());
 }

@@ -356,12 +356,21 @@ impl super::Emulator for Replay {
                 env.insert("KEFU_SOBOT_UNION_KEY", "replay".to_owned());
                 for (key, field) in [
                     ("KEFU_SOBOT_UNION_CODE", "unionCode"),
-                    ("KEFU_SOBOT_EMAIL", "email"),
                     ("KEFU_SOBOT_CUSTOMER_CODE", "customerCode"),
                 ] {
                     if let Some(v) = self.recorded(field) {
                         env.insert(key, v);
                     }
+                }
+                // The platform admin's email is the one getTenantList signs
+                // with; a tenant or staff write carries someone else's.
+                let platform_email = self
+                    .recordings
+                    .iter()
+                    .filter(|r| r.path.ends_with("getTenantList"))
+                    .find_map(|r| r.body.as_ref()?.get("email")?.as_str().map(str::to_owned));
+                if let Some(v) = platform_email.or_else(|| self.recorded("email")) {
+                    env.insert("KEFU_SOBOT_EMAIL", v);
                 }
             }
             _ => {
