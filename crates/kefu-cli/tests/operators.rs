@@ -746,3 +746,64 @@ fn sobot_writes_dry_run_and_record_without_keys_signatures_or_passwords() {
     assert!(replay.misses().is_empty(), "{:?}", replay.misses());
     rt.block_on(server.stop());
 }
+
+/// `kefu args` on a pseudo-terminal (util-linux `script`), typing `answer`.
+fn on_terminal(home: &Home, env: &[(String, String)], args: &[&str], answer: &str) -> Option<Ran> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIPPED (no `script` to make a terminal): on_a_terminal_apply_asks_first");
+        return None;
+    }
+    let kefu = assert_cmd::cargo::cargo_bin("kefu");
+    let mut line = kefu.to_string_lossy().into_owned();
+    for a in args {
+        line.push_str(&format!(" '{a}'"));
+    }
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(answer.as_bytes())
+        .expect("type");
+    Some(Ran::of(child.wait_with_output().expect("wait")))
+}
+
+#[test]
+fn on_a_terminal_apply_asks_first() {
+    let home = Home::new();
+    let served = Served::start(&home, "easemob", &["--agents", "2"]);
+    let env = served.env_pairs();
+    let name = agents(&served)[0].0.clone();
+    let roster = write_file(
+        &home,
+        "one.csv",
+        &format!("email,nickname\n{name},Asked First\n"),
+    );
+    let Some(no) = on_terminal(&home, &env, &["agents", "apply", "--file", &roster], "n\n") else {
+        return;
+    };
+    assert_eq!(no.code, 1, "{}", no.stdout);
+    assert!(
+        no.stdout.contains("Apply 1 change(s) to easemob? [y/N]"),
+        "{}",
+        no.stdout
+    );
+    assert!(writes(&served).is_empty(), "a declined apply wrote");
+    let yes =
+        on_terminal(&home, &env, &["agents", "apply", "--file", &roster], "y\n").expect("script");
+    assert_eq!(yes.code, 0, "{}", yes.stdout);
+    assert!(yes.stdout.contains("updated"), "{}", yes.stdout);
+    assert_eq!(writes(&served).len(), 1);
+}
