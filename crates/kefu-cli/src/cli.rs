@@ -328,8 +328,7 @@ pub enum AgentsCommand {
     /// Show what it would take to bring the vendor to a roster file (sends
     /// no write).
     #[command(
-        after_help = "Example: kefu --vendor easemob agents plan --file roster.csv --prune
-
+        after_help = "Example: kefu --vendor easemob agents plan --file roster.csv --prune\n\n\
             ROSTER.csv columns: email (required), nickname, name, role, max_sessions, phone, \
             agent_number, enabled (yes/no); an empty cell leaves the field as it is."
     )]
