@@ -90,6 +90,10 @@ pub fn finish(hooked: &Hooked, format: Format, result: Result<(), Failure>) -> R
 struct DebugLines;
 
 impl ExchangeObserver for DebugLines {
+    fn wants_bodies(&self) -> bool {
+        false
+    }
+
     fn exchange(&self, e: &Exchange) {
         let status = e
             .status

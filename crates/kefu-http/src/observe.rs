@@ -80,6 +80,38 @@ impl Exchange {
         Self::build(vendor, request, attempt, Some(result), elapsed, true)
     }
 
+    /// [`Exchange::observed`] without the bodies (`body` and `answer` are
+    /// `None`), for observers that do not read them.
+    pub fn observed_without_bodies(
+        vendor: Vendor,
+        request: &WireRequest,
+        attempt: u32,
+        result: &Result<WireResponse>,
+        elapsed: Duration,
+    ) -> Self {
+        let mut redactor = Redactor::default();
+        redactor.learn_wire(&request.headers);
+        redactor.learn_wire(&request.query);
+        let (status, error) = match result {
+            Ok(response) => (Some(response.status), None),
+            Err(e) => (None, Some(redactor.scrub(&e.to_string()))),
+        };
+        Self {
+            vendor,
+            operation: request.operation.name(),
+            attempt,
+            method: request.method.as_str().to_owned(),
+            path: redactor.scrub(&request.path),
+            query: redactor.redact_pairs(&request.query),
+            body: None,
+            status,
+            answer: None,
+            error,
+            elapsed_ms: elapsed.as_millis().try_into().unwrap_or(u64::MAX),
+            sent: true,
+        }
+    }
+
     fn build(
         vendor: Vendor,
         request: &WireRequest,
@@ -144,6 +176,14 @@ impl Exchange {
 pub trait ExchangeObserver: Send + Sync {
     /// One exchange, redacted.
     fn exchange(&self, exchange: &Exchange);
+
+    /// Whether it reads the bodies (`body`, `answer`). Redacting them costs
+    /// a parse and a copy of every answer; an observer of method, path,
+    /// status and time (`--debug`) says `false` and is handed an exchange
+    /// without them, unless another observer wants them anyway.
+    fn wants_bodies(&self) -> bool {
+        true
+    }
 }
 
 /// The observers of a transport, and the dry-run sink if writes are held back.

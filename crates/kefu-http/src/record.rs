@@ -80,9 +80,13 @@ impl FolderRecorder {
             .collect();
         let name = format!("{n:06}-{}-{slug}.json", exchange.method);
         let tmp = self.dir.join(format!(".{name}.tmp"));
-        let mut file = std::fs::File::create(&tmp)?;
+        // Buffered: the serializer writes in many small pieces.
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         serde_json::to_writer_pretty(&mut file, exchange)?;
         file.write_all(b"\n")?;
+        let file = file
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
         file.sync_all()?;
         drop(file);
         std::fs::rename(&tmp, self.dir.join(name))

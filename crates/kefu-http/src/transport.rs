@@ -189,13 +189,12 @@ impl Transport {
         }
         let sent_at = Instant::now();
         let result = self.send_once(request).await;
-        let exchange = Exchange::observed(
-            self.inner.vendor,
-            request,
-            attempt,
-            &result,
-            sent_at.elapsed(),
-        );
+        let elapsed = sent_at.elapsed();
+        let exchange = if hooks.observers.iter().any(|o| o.wants_bodies()) {
+            Exchange::observed(self.inner.vendor, request, attempt, &result, elapsed)
+        } else {
+            Exchange::observed_without_bodies(self.inner.vendor, request, attempt, &result, elapsed)
+        };
         for observer in &hooks.observers {
             observer.exchange(&exchange);
         }

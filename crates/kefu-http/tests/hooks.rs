@@ -193,3 +193,43 @@ async fn a_recording_folder_gets_one_whole_file_per_exchange() {
     again.exchange(&Exchange::held(Vendor::Easemob, &add()));
     assert!(dir.path().join("rec/000003-POST-echo.json").exists());
 }
+
+/// Sees only method, path and status.
+#[derive(Default)]
+struct Light(Mutex<Vec<Exchange>>);
+
+impl ExchangeObserver for Light {
+    fn exchange(&self, exchange: &Exchange) {
+        self.0.lock().unwrap().push(exchange.clone());
+    }
+    fn wants_bodies(&self) -> bool {
+        false
+    }
+}
+
+#[tokio::test]
+async fn observers_that_do_not_read_bodies_are_not_handed_them() {
+    let light = Arc::new(Light::default());
+    let (_sandbox, t) = transport(Hooks {
+        observers: vec![light.clone()],
+        dry_run: None,
+    })
+    .await;
+    t.call(&add(), ok).await.unwrap();
+    {
+        let seen = light.0.lock().unwrap();
+        assert_eq!(seen[0].status, Some(200));
+        assert_eq!(seen[0].path, "/echo");
+        assert!(seen[0].body.is_none() && seen[0].answer.is_none());
+        assert_eq!(seen[0].query[1], ("sign".into(), "***".into()));
+    }
+    // Beside one that does, both get the bodies (built once).
+    let full = Arc::new(Seen::default());
+    let (_sandbox, t) = transport(Hooks {
+        observers: vec![light.clone(), full.clone()],
+        dry_run: None,
+    })
+    .await;
+    t.call(&add(), ok).await.unwrap();
+    assert!(full.0.lock().unwrap()[0].answer.is_some());
+}
