@@ -807,3 +807,19 @@ fn on_a_terminal_apply_asks_first() {
     assert!(yes.stdout.contains("updated"), "{}", yes.stdout);
     assert_eq!(writes(&served).len(), 1);
 }
+
+#[test]
+fn a_recording_folder_that_cannot_be_made_is_exit_2_before_anything_is_sent() {
+    let home = Home::new();
+    let served = Served::start(&home, "easemob", &["--agents", "2"]);
+    let blocker = write_file(&home, "a-file", "not a folder");
+    let dir = format!("{blocker}/rec");
+    let ran = run_with(
+        &home,
+        &served.env_pairs(),
+        &["--record", &dir, "agents", "list"],
+    );
+    ran.assert_error(2);
+    assert!(ran.stderr.contains("record"), "{}", ran.stderr);
+    assert!(served.requests().is_empty(), "something was sent");
+}

@@ -169,15 +169,16 @@ pub async fn apply(
         ctx.format(),
         &rows,
         |r| {
+            // The long cells last, so the short ones stay in line.
             vec![
                 r.email.clone(),
                 r.action.to_owned(),
-                changes_text(&r.changes),
                 r.outcome.to_owned(),
                 r.message.clone().unwrap_or_default(),
+                changes_text(&r.changes),
             ]
         },
-        &["EMAIL", "ACTION", "CHANGES", "OUTCOME", "MESSAGE"],
+        &["EMAIL", "ACTION", "OUTCOME", "MESSAGE", "CHANGES"],
     )?;
     // Every row was tried and printed; the exit code is the first failure's.
     match applied
