@@ -32,7 +32,12 @@ fn main() -> ExitCode {
         Err(e) => return usage::exit(e),
     };
     let json_errors = json_error::wanted(cli.output);
-    let vendor = cli.vendor.map(kefu::Vendor::from);
+    // For JSON errors that do not name a vendor themselves.
+    let vendor = cli.vendor.map(kefu::Vendor::from).or_else(|| {
+        std::env::var("KEFU_VENDOR")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+    });
     init_tracing();
     let result = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
