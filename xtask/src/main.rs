@@ -31,6 +31,8 @@ commands:
                       target/benchmarks-quick.md
   reliability         every operation of both vendors under every sandbox fault (release);
                       rewrites the table in docs/reliability.md
+  man [DIR]           man pages of `kefu` and each subcommand, from the clap
+                      definitions (clap_mangen), into DIR (default target/man)
   fuzz [CASES]        fuzz every response decoder (release), 20000 cases per property
                       by default (CI runs 96)
   help                this message
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         "bench" => bench(&rest),
         "reliability" => no_args(&cmd, &rest).and_then(|()| reliability()),
         "fuzz" => fuzz(&rest),
+        "man" => man(&rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())
@@ -81,6 +84,19 @@ fn no_args(cmd: &str, rest: &[String]) -> Result {
         None => Ok(()),
         Some(arg) => Err(Error(format!("`{cmd}` takes no arguments, got `{arg}`"))),
     }
+}
+
+/// `cargo xtask man [DIR]`: renders the pages with the CLI's own
+/// definitions (the `kefu-man` binary of kefu-cli; xtask stays std only).
+fn man(rest: &[String]) -> Result {
+    let dir = match rest {
+        [] => root().join("target").join("man"),
+        [dir] => PathBuf::from(dir),
+        _ => return Err(Error("`man` takes at most one argument, DIR".to_owned())),
+    };
+    let mut cmd = cargo(["run", "-q", "-p", "kefu-cli", "--bin", "kefu-man", "--"]);
+    cmd.arg(&dir);
+    run(cmd)
 }
 
 // ---------------------------------------------------------------- helpers --

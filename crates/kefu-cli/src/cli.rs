@@ -47,6 +47,22 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
 
+    /// For a command that writes: check the input and print the write
+    /// requests it would send (secrets as ***) on stdout; send no write, exit
+    /// 0 [env: KEFU_DRY_RUN=1].
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// Write every HTTP exchange of this run to DIR, one JSON file each,
+    /// secrets as *** (kefu-testkit replays such a folder) [env: KEFU_RECORD].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+
+    /// One line on stderr per HTTP exchange: method, path, status,
+    /// milliseconds (never a secret).
+    #[arg(long, global = true)]
+    pub debug: bool,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -118,7 +134,8 @@ pub enum Command {
     )]
     Chats(ChatsCommand),
 
-    /// Statistics and prepared reports (Sobot).
+    /// Statistics and prepared reports (Sobot; Easemob: agent-stats derived
+    /// from the session history).
     #[command(
         subcommand,
         after_help = "Example: kefu --vendor sobot reports agent-stats --from 2024-05-01 --to 2024-05-07"
@@ -216,9 +233,17 @@ pub struct TenantsAddArgs {
     /// Super-admin email.
     #[arg(long, value_name = "E")]
     pub email: String,
-    /// Super-admin password (never printed).
-    #[arg(long, value_name = "P")]
-    pub password: Secret,
+    /// Super-admin password (never printed; prefer --password-stdin).
+    #[arg(
+        long,
+        value_name = "P",
+        required_unless_present = "password_stdin",
+        conflicts_with = "password_stdin"
+    )]
+    pub password: Option<Secret>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
     /// Agent seats.
     #[arg(long, value_name = "N")]
     pub max_agents: u32,
@@ -299,6 +324,53 @@ pub enum AgentsCommand {
         after_help = "Example: kefu --vendor easemob agents set-password --email alice@shop.example --password 'n3w-Pass'"
     )]
     SetPassword(SetPasswordArgs),
+
+    /// Show what it would take to bring the vendor to a roster file (sends
+    /// no write).
+    #[command(
+        after_help = "Example: kefu --vendor easemob agents plan --file roster.csv --prune\n\n\
+            ROSTER.csv columns: email (required), nickname, name, role, max_sessions, phone, \
+            agent_number, enabled (yes/no); an empty cell leaves the field as it is."
+    )]
+    Plan(RosterArgs),
+
+    /// Bring the vendor to a roster file: the plan's actions, after a
+    /// confirmation (--yes for scripts); prints each row's outcome.
+    #[command(
+        after_help = "Example: kefu --vendor easemob agents apply --file roster.csv --yes --password-stdin < initial-password.txt"
+    )]
+    Apply(ApplyArgs),
+}
+
+/// `kefu agents plan`
+#[derive(Debug, Args)]
+pub struct RosterArgs {
+    /// The roster (CSV with a header row).
+    #[arg(long, value_name = "ROSTER.csv")]
+    pub file: PathBuf,
+    /// The merchant's customerCode (Sobot: required).
+    #[arg(long, value_name = "C")]
+    pub tenant: Option<String>,
+    /// Also delete the agents the roster does not name (Easemob only).
+    #[arg(long)]
+    pub prune: bool,
+}
+
+/// `kefu agents apply`
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The roster and what to plan.
+    #[command(flatten)]
+    pub roster: RosterArgs,
+    /// Do not ask; needed when not on a terminal.
+    #[arg(long)]
+    pub yes: bool,
+    /// Initial password of the agents created (prefer --password-stdin).
+    #[arg(long, value_name = "P", conflicts_with = "password_stdin")]
+    pub password: Option<Secret>,
+    /// Read the new agents' initial password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 /// `kefu agents list`
@@ -321,9 +393,17 @@ pub struct AgentsAddArgs {
     /// Real name.
     #[arg(long, value_name = "R")]
     pub name: String,
-    /// Initial password (never printed).
-    #[arg(long, value_name = "P")]
-    pub password: Secret,
+    /// Initial password (never printed; prefer --password-stdin).
+    #[arg(
+        long,
+        value_name = "P",
+        required_unless_present = "password_stdin",
+        conflicts_with = "password_stdin"
+    )]
+    pub password: Option<Secret>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
     /// Role id or name (Easemob admin, agent; Sobot online-agent, online-admin,
     /// ticket-agent, ticket-admin).
     #[arg(long, value_name = "ROLE")]
@@ -396,9 +476,17 @@ pub struct SetPasswordArgs {
     /// Which agent (login email).
     #[arg(long, value_name = "E")]
     pub email: String,
-    /// The new password (never printed).
-    #[arg(long, value_name = "P")]
-    pub password: Secret,
+    /// The new password (never printed; prefer --password-stdin).
+    #[arg(
+        long,
+        value_name = "P",
+        required_unless_present = "password_stdin",
+        conflicts_with = "password_stdin"
+    )]
+    pub password: Option<Secret>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 /// `kefu roles ...`
@@ -485,10 +573,11 @@ pub struct ChatsListArgs {
 /// `kefu reports ...`
 #[derive(Debug, Subcommand)]
 pub enum ReportsCommand {
-    /// Per-agent figures for each day of a range.
+    /// Per-agent figures for each day of a range (Easemob: one row per agent
+    /// and day, derived from the session history).
     #[command(
         name = "agent-stats",
-        after_help = "Example: kefu --vendor sobot reports agent-stats --from 2024-05-01 --to 2024-05-07"
+        after_help = "Example: kefu --vendor easemob reports agent-stats --from 2024-05-01 --to 2024-05-07"
     )]
     AgentStats(DateRangeArgs),
 
@@ -579,6 +668,9 @@ pub struct ServeArgs {
     /// Seeded merchant tenants (Sobot).
     #[arg(long, value_name = "N")]
     pub tenants: Option<usize>,
+    /// Requests kept in the request log; the oldest are dropped first.
+    #[arg(long, value_name = "N", default_value_t = kefu_testkit::sandbox::DEFAULT_LOG_LIMIT)]
+    pub log_limit: usize,
 }
 
 /// `kefu completions`

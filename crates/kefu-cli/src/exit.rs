@@ -111,6 +111,8 @@ pub fn code_of(e: &Error) -> u8 {
         | Error::Vendor(_)
         | Error::OutcomeUnknown { .. } => 5,
         Error::Transport { .. } | Error::Timeout { .. } | Error::Decode { .. } => 6,
+        // How a dry run ends: the write was printed, not sent.
+        Error::DryRun { .. } => 0,
         // A future variant: the vendor side is the safest guess.
         _ => 5,
     }

@@ -8,6 +8,8 @@ mod client;
 mod commands;
 mod config;
 mod exit;
+mod json_error;
+mod ops;
 mod output;
 mod partial_file;
 mod records;
@@ -26,8 +28,16 @@ use crate::exit::Failure;
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if json_error::wanted_in_args(std::env::args()) => return usage::exit_json(e),
         Err(e) => return usage::exit(e),
     };
+    let json_errors = json_error::wanted(cli.output);
+    // For JSON errors that do not name a vendor themselves.
+    let vendor = cli.vendor.map(kefu::Vendor::from).or_else(|| {
+        std::env::var("KEFU_VENDOR")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+    });
     init_tracing();
     let result = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -39,6 +49,12 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let mut stderr = std::io::stderr().lock();
+            if json_errors {
+                if let Some(json) = json_error::of(&failure, vendor) {
+                    let _ = writeln!(stderr, "{}", json.line());
+                }
+                return ExitCode::from(failure.code());
+            }
             for line in failure.lines(&client::offering) {
                 let _ = writeln!(stderr, "{line}");
             }

@@ -2,8 +2,8 @@
 //! the columns a terminal table shows.
 
 use kefu::model::{
-    Agent, AgentStats, AgentStatusLog, AppKey, ChatSummary, ReportExport, Role, Session, Tenant,
-    TenantCreated,
+    Agent, AgentDayStats, AgentStats, AgentStatusLog, AppKey, ChatSummary, ReportExport, Role,
+    Session, Tenant, TenantCreated,
 };
 use serde::Serialize;
 
@@ -217,6 +217,27 @@ impl Record for AgentStats {
     ];
 }
 
+impl Record for AgentDayStats {
+    const FIELDS: &'static [&'static str] = &[
+        "agent_id",
+        "day",
+        "sessions",
+        "transferred",
+        "mean_handle_seconds",
+        "median_handle_seconds",
+        "satisfaction",
+    ];
+    const COLUMNS: &'static [(&'static str, &'static str)] = &[
+        ("AGENT_ID", "/agent_id"),
+        ("DAY", "/day"),
+        ("SESSIONS", "/sessions"),
+        ("TRANSFERRED", "/transferred"),
+        ("MEAN_S", "/mean_handle_seconds"),
+        ("MEDIAN_S", "/median_handle_seconds"),
+        ("SATISFACTION", "/satisfaction"),
+    ];
+}
+
 impl Record for AgentStatusLog {
     const FIELDS: &'static [&'static str] =
         &["company_id", "agent_id", "at", "status", "source", "extra"];
@@ -287,6 +308,7 @@ mod tests {
         check(Session::default());
         check(ChatSummary::default());
         check(AgentStats::default());
+        check(AgentDayStats::default());
         check(AgentStatusLog::default());
         check(ReportExport {
             kind: ReportKind::Sessions,

@@ -93,6 +93,8 @@ pub async fn serve(vendor: Vendor, args: &ServeArgs, mut out: impl Write) -> Res
             message: format!("cannot listen on {addr}: {e}"),
             hint: Some("pick another --port, or leave it out for a free one".to_owned()),
         })?;
+    // Bounded, so a long benchmark cannot grow the log without limit.
+    sandbox.log().set_limit(args.log_limit);
     // One line, flushed at once: the caller reads it to learn where we are.
     let line = serde_json::to_string(&Announcement::of(&sandbox))
         .map_err(|e| Failure::Local(e.to_string()))?;

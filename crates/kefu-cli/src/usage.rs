@@ -23,6 +23,23 @@ pub fn exit(e: Error) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// [`exit`] for `-o json`/`jsonl`: help and version as usual, an error as
+/// one JSON object on stderr.
+pub fn exit_json(e: Error) -> ExitCode {
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        return exit(e);
+    }
+    let rendered = lines(&e.render().to_string());
+    let message = rendered.first().map_or("invalid usage", String::as_str);
+    eprintln!("{}", crate::json_error::usage(message).line());
+    ExitCode::from(2)
+}
+
 /// The message and hint lines from clap's rendering, which spreads one error
 /// over several lines (a list of missing flags, a tip, the usage).
 fn lines(rendered: &str) -> Vec<String> {

@@ -38,14 +38,6 @@ const EASEMOB_LACKS: &[&[&str]] = &[
     &["chats", "list", "--partner-id", "partner-001"],
     &[
         "reports",
-        "agent-stats",
-        "--from",
-        "2024-05-01",
-        "--to",
-        "2024-05-02",
-    ],
-    &[
-        "reports",
         "export",
         "--kind",
         "sessions",

@@ -153,6 +153,16 @@ pub enum Error {
         message: String,
     },
 
+    /// A dry run stopped this write before it was sent (`--dry-run`): the
+    /// request was handed to the dry-run sink instead.
+    #[error("dry run: {operation} on {vendor} was not sent")]
+    DryRun {
+        /// The vendor that would have been called.
+        vendor: Vendor,
+        /// The write that was held back.
+        operation: Operation,
+    },
+
     /// Configuration is missing or wrong (base URL, credentials, zone).
     #[error("configuration error: `{key}` {reason}")]
     Config {
@@ -193,6 +203,8 @@ pub enum ErrorKind {
     OutcomeUnknown,
     /// See [`Error::Config`].
     Config,
+    /// See [`Error::DryRun`].
+    DryRun,
 }
 
 impl Error {
@@ -243,6 +255,7 @@ impl Error {
             Self::Decode { .. } => ErrorKind::Decode,
             Self::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
             Self::Config { .. } => ErrorKind::Config,
+            Self::DryRun { .. } => ErrorKind::DryRun,
         }
     }
 
@@ -270,6 +283,19 @@ impl Error {
             | Self::Vendor(e)
             | Self::RateLimited { error: e, .. } => Some(e),
             _ => None,
+        }
+    }
+
+    /// The vendor the error concerns, when it concerns one.
+    pub fn vendor(&self) -> Option<Vendor> {
+        match self {
+            Self::Unsupported { vendor, .. }
+            | Self::Transport { vendor, .. }
+            | Self::Timeout { vendor, .. }
+            | Self::Decode { vendor, .. }
+            | Self::OutcomeUnknown { vendor, .. }
+            | Self::DryRun { vendor, .. } => Some(*vendor),
+            other => other.vendor_error().map(|e| e.vendor),
         }
     }
 

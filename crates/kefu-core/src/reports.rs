@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::model::{AgentStats, AgentStatusLog, ReportExport, ReportKind};
+use crate::model::{AgentDayStats, AgentStats, AgentStatusLog, ReportExport, ReportKind};
 use crate::{Error, Operation, Provider, RecordStream, Result};
 
 /// Statistics and prepared reports.
@@ -11,6 +11,19 @@ use crate::{Error, Operation, Provider, RecordStream, Result};
 pub trait Reports: Provider {
     /// Per-agent figures for each day in `[from, to]`.
     async fn agent_stats(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<AgentStats>> {
+        let _ = (from, to);
+        Err(Error::unsupported(self.vendor(), Operation::AgentStats))
+    }
+
+    /// One row per agent and day in `[from, to]` (days in the vendor's
+    /// zone), streamed: for vendors that derive the figures themselves
+    /// (Easemob, from its session history). Same operation as
+    /// [`Reports::agent_stats`].
+    fn agent_day_stats(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<RecordStream<AgentDayStats>> {
         let _ = (from, to);
         Err(Error::unsupported(self.vendor(), Operation::AgentStats))
     }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use kefu_core::time::Zone;
 use kefu_core::{
-    Capabilities, Clock, Error, Operation, Provider, Reports, Result, Secret, SystemClock,
-    TenantAdmin, Vendor,
+    Capabilities, Clock, Error, Operation, Provider, Result, Secret, SystemClock, TenantAdmin,
+    Vendor,
 };
 use kefu_http::{Transport, TransportConfig, WireRequest, WireResponse, parse_base_url};
 
@@ -45,6 +45,8 @@ const SUPPORTED: &[Operation] = &[
     Operation::SetAgentPassword,
     Operation::ListRoles,
     Operation::ListSessions,
+    // Derived from the session history (`reports.rs`): no report API.
+    Operation::AgentStats,
 ];
 
 /// A client of the Easemob Kefu (环信客服云) API open platform.
@@ -193,9 +195,6 @@ impl Provider for EasemobClient {
 
 /// Easemob has no tenant administration: every method is `Unsupported`.
 impl TenantAdmin for EasemobClient {}
-
-/// The document has no report endpoints: every method is `Unsupported`.
-impl Reports for EasemobClient {}
 
 /// Builds an [`EasemobClient`].
 ///

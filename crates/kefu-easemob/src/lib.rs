@@ -41,6 +41,7 @@ mod agents;
 mod client;
 pub mod decode;
 mod error_map;
+mod reports;
 mod roles;
 mod sessions;
 mod token;

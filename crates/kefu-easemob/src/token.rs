@@ -253,7 +253,9 @@ impl Tokens {
         // Asking for a token twice only yields a second token: safe to retry.
         let request = WireRequest::post(op, format!("/api/tenant/{}/accessToken", c.tenant_id))
             .json(&body)
-            .idempotent(true);
+            .idempotent(true)
+            // A credential for the call, not a change: a dry run may fetch it.
+            .changes_state(false);
         let obtained_at = self.clock.now();
         let grant = self.transport.call(&request, decode::access_token).await?;
         tracing::debug!(

@@ -204,6 +204,7 @@ async fn exactly_the_documented_operations_are_offered_and_the_rest_refused_befo
             Operation::SetAgentPassword,
             Operation::ListRoles,
             Operation::ListSessions,
+            Operation::AgentStats,
         ]
     );
 
@@ -238,7 +239,7 @@ async fn exactly_the_documented_operations_are_offered_and_the_rest_refused_befo
             other => panic!("{op}: {:?}", other.err()),
         }
     }
-    assert_eq!(caps.unsupported().count(), 8);
+    assert_eq!(caps.unsupported().count(), 7);
     assert!(sb.requests().is_empty());
 }
 

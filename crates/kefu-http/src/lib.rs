@@ -14,13 +14,18 @@
 
 pub mod endpoint;
 pub mod lenient;
+pub mod observe;
 pub mod pacer;
 pub mod policy;
+pub mod record;
+pub mod redact;
 pub mod request;
 pub mod transport;
 
 pub use endpoint::parse_base_url;
+pub use observe::{Exchange, ExchangeObserver, Hooks};
 pub use pacer::Pacer;
 pub use policy::{RetryPolicy, TransportConfig};
+pub use record::FolderRecorder;
 pub use request::{WireRequest, WireResponse};
 pub use transport::{Transport, is_ambiguous_write_failure, status_error};

@@ -70,6 +70,9 @@ pub struct TransportConfig {
     pub retry: RetryPolicy,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// Who watches the exchanges (record, debug), and whether writes are
+    /// held back (dry run). Default: nobody, nothing held.
+    pub hooks: crate::observe::Hooks,
 }
 
 impl Default for TransportConfig {
@@ -81,6 +84,7 @@ impl Default for TransportConfig {
             max_body_bytes: 64 * 1024 * 1024,
             retry: RetryPolicy::default(),
             user_agent: concat!("kefu/", env!("CARGO_PKG_VERSION")).to_owned(),
+            hooks: crate::observe::Hooks::default(),
         }
     }
 }

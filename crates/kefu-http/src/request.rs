@@ -20,6 +20,7 @@ pub enum Value {
 }
 
 impl Value {
+    /// The value as sent. Only the transport and the redactor need it.
     pub(crate) fn expose(&self) -> &str {
         match self {
             Value::Plain(s) => s,
@@ -54,6 +55,10 @@ pub struct WireRequest {
     pub body: Option<Bytes>,
     /// Whether repeating it cannot change the outcome (reads; idempotent writes).
     pub idempotent: bool,
+    /// Whether it changes state at the vendor (a dry run holds such
+    /// requests back). From the operation; a vendor clears it on a request
+    /// that only obtains credentials for a write (a token).
+    pub changes_state: bool,
     /// A rate limit every retry of this request waits on. The caller waits
     /// on it before the first attempt itself, so it can sign after the wait.
     pub retry_pacer: Option<crate::Pacer>,
@@ -71,6 +76,7 @@ impl WireRequest {
             headers: Vec::new(),
             body: None,
             idempotent,
+            changes_state: crate::observe::is_write(operation),
             retry_pacer: None,
         }
     }
@@ -88,6 +94,13 @@ impl WireRequest {
     /// Marks the request safe (or unsafe) to repeat.
     pub fn idempotent(mut self, yes: bool) -> Self {
         self.idempotent = yes;
+        self
+    }
+
+    /// Marks the request as changing state at the vendor, or not (a token
+    /// fetched for a write changes nothing, so a dry run may send it).
+    pub fn changes_state(mut self, yes: bool) -> Self {
+        self.changes_state = yes;
         self
     }
 

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
+use crate::observe::Exchange;
 use crate::policy::TransportConfig;
 use crate::request::{WireRequest, WireResponse};
 
@@ -122,7 +123,7 @@ impl Transport {
             );
             let sent_at = Instant::now();
             let result = async {
-                let response = self.send_once(request).await?;
+                let response = self.send_observed(request, attempt).await?;
                 tracing::Span::current().record("status", response.status);
                 decode(&response)
             }
@@ -170,6 +171,34 @@ impl Transport {
             }
             attempt += 1;
         }
+    }
+
+    /// [`Transport::send_once`] under the hooks: a held-back write in a dry
+    /// run, or an exchange every observer is told about.
+    async fn send_observed(&self, request: &WireRequest, attempt: u32) -> Result<WireResponse> {
+        let hooks = &self.inner.config.hooks;
+        if let Some(dry_run) = hooks.dry_run.as_ref().filter(|_| request.changes_state) {
+            dry_run.exchange(&Exchange::held(self.inner.vendor, request));
+            return Err(Error::DryRun {
+                vendor: self.inner.vendor,
+                operation: request.operation,
+            });
+        }
+        if hooks.observers.is_empty() {
+            return self.send_once(request).await;
+        }
+        let sent_at = Instant::now();
+        let result = self.send_once(request).await;
+        let elapsed = sent_at.elapsed();
+        let exchange = if hooks.observers.iter().any(|o| o.wants_bodies()) {
+            Exchange::observed(self.inner.vendor, request, attempt, &result, elapsed)
+        } else {
+            Exchange::observed_without_bodies(self.inner.vendor, request, attempt, &result, elapsed)
+        };
+        for observer in &hooks.observers {
+            observer.exchange(&exchange);
+        }
+        result
     }
 
     async fn send_once(&self, request: &WireRequest) -> Result<WireResponse> {

@@ -26,7 +26,9 @@ pub use kefu_core::*;
 
 /// Transport settings every vendor client accepts: timeouts and retries.
 pub mod transport {
-    pub use kefu_http::{RetryPolicy, TransportConfig};
+    pub use kefu_http::{
+        Exchange, ExchangeObserver, FolderRecorder, Hooks, RetryPolicy, TransportConfig,
+    };
 }
 
 /// The Sobot (智齿) client crate.

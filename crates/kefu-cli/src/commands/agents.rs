@@ -1,4 +1,5 @@
-//! `kefu agents list|add|update|delete|enable|disable|set-password`.
+//! `kefu agents list|add|update|delete|enable|disable|set-password` (and
+//! `plan|apply`, in `roster`).
 
 use std::sync::Arc;
 
@@ -22,6 +23,13 @@ pub async fn run(ctx: &Context, command: AgentsCommand) -> Result<(), Failure> {
             ctx.print_stream(stream).await.map(drop)
         }
         AgentsCommand::Add(args) => add(ctx, args).await,
+        AgentsCommand::Plan(args) => {
+            super::roster::plan(ctx, scoped(ctx, args.tenant.clone())?, args).await
+        }
+        AgentsCommand::Apply(args) => {
+            let admin = scoped(ctx, args.roster.tenant.clone())?;
+            super::roster::apply(ctx, admin, args).await
+        }
         AgentsCommand::Update(args) => update(ctx, args).await,
         AgentsCommand::Delete(AgentsDeleteArgs { email, tenant }) => {
             scoped(ctx, tenant)?.delete_agent(&email).await?;
@@ -36,9 +44,10 @@ pub async fn run(ctx: &Context, command: AgentsCommand) -> Result<(), Failure> {
             ctx.print_one(&Outcome::ok(Operation::DisableAgent, &args.email))
         }
         AgentsCommand::SetPassword(args) => {
+            let password = crate::ops::required_password(args.password, args.password_stdin)?;
             ctx.client
                 .agents()
-                .set_agent_password(&args.email, &args.password)
+                .set_agent_password(&args.email, &password)
                 .await?;
             ctx.print_one(&Outcome::ok(Operation::SetAgentPassword, &args.email))
         }
@@ -46,12 +55,13 @@ pub async fn run(ctx: &Context, command: AgentsCommand) -> Result<(), Failure> {
 }
 
 async fn add(ctx: &Context, args: AgentsAddArgs) -> Result<(), Failure> {
+    let password = crate::ops::required_password(args.password, args.password_stdin)?;
     let admin = scoped(ctx, args.tenant)?;
     let agent = NewAgent {
         email: args.email,
         nickname: args.nickname,
         real_name: args.name,
-        password: Some(args.password),
+        password: Some(password),
         // A well-known name or an id: the vendor resolves it.
         role: args.role,
         max_sessions: args.max_sessions,
@@ -82,7 +92,10 @@ async fn update(ctx: &Context, args: AgentsUpdateArgs) -> Result<(), Failure> {
 /// The agent admin for `--tenant`. Sobot manages staff per merchant
 /// (`customerCode`), so it needs one: from `--tenant`, else a configured
 /// `KEFU_SOBOT_CUSTOMER_CODE`. Easemob has no merchants and ignores it.
-fn scoped(ctx: &Context, tenant: Option<String>) -> Result<Arc<dyn AgentAdmin>, Failure> {
+pub(super) fn scoped(
+    ctx: &Context,
+    tenant: Option<String>,
+) -> Result<Arc<dyn AgentAdmin>, Failure> {
     match (ctx.client.vendor(), tenant) {
         (Vendor::Sobot, Some(code)) => Ok(ctx.client.for_tenant(code).agents()),
         (Vendor::Sobot, None) if ctx.settings.get("KEFU_SOBOT_CUSTOMER_CODE").is_none() => Err(Failure::Usage {

@@ -9,6 +9,7 @@ mod agents;
 mod chats;
 mod reports;
 mod roles;
+mod roster;
 mod sessions;
 mod tenants;
 
@@ -39,6 +40,8 @@ pub struct Context {
     pub format: Option<Format>,
     /// The zone a bare `DATE` is read in.
     pub zone: Zone,
+    /// `--dry-run`: writes are held back and printed, not sent.
+    pub dry_run: bool,
 }
 
 impl Context {
@@ -102,6 +105,8 @@ pub fn operation(command: &Command) -> Option<Operation> {
             AgentsCommand::Enable(_) => Operation::EnableAgent,
             AgentsCommand::Disable(_) => Operation::DisableAgent,
             AgentsCommand::SetPassword(_) => Operation::SetAgentPassword,
+            // Both need agent writes; the roster finds out what else.
+            AgentsCommand::Plan(_) | AgentsCommand::Apply(_) => Operation::AddAgent,
         },
         Command::Roles(RolesCommand::List) => Operation::ListRoles,
         Command::Sessions(SessionsCommand::Export(_)) => Operation::ListSessions,
@@ -149,11 +154,20 @@ pub async fn run(cli: Cli, env: EnvLookup) -> Result<(), Failure> {
     let settings = Settings::load(config.as_deref(), profile.as_deref(), env)?;
     let vendor = client::resolve_vendor(cli.vendor, &settings)?;
     let sandbox = cli.sandbox || settings.flag("KEFU_SANDBOX");
+    let switches = crate::ops::Switches {
+        dry_run: cli.dry_run || settings.flag("KEFU_DRY_RUN"),
+        record: cli
+            .record
+            .clone()
+            .or_else(|| settings.get("KEFU_RECORD").map(PathBuf::from)),
+        debug: cli.debug,
+    };
+    let hooked = crate::ops::hook(&switches)?;
     let Connection {
         client,
         settings,
         sandbox: _running,
-    } = client::connect(vendor, sandbox, settings, op).await?;
+    } = client::connect(vendor, sandbox, settings, op, hooked.transport.clone()).await?;
     client.capabilities().check(op)?;
     tracing::debug!(vendor = %vendor, operation = %op, sandbox, profile = settings.profile(), "running");
 
@@ -163,8 +177,9 @@ pub async fn run(cli: Cli, env: EnvLookup) -> Result<(), Failure> {
         settings,
         format: cli.output,
         zone,
+        dry_run: hooked.dry_run(),
     };
-    match cli.command {
+    let result = match cli.command {
         Command::Tenants(c) => tenants::run(&ctx, c).await,
         Command::Agents(c) => agents::run(&ctx, c).await,
         Command::Roles(RolesCommand::List) => roles::list(&ctx).await,
@@ -172,7 +187,8 @@ pub async fn run(cli: Cli, env: EnvLookup) -> Result<(), Failure> {
         Command::Chats(ChatsCommand::List(args)) => chats::list(&ctx, args).await,
         Command::Reports(c) => reports::run(&ctx, c).await,
         Command::Sandbox(_) | Command::Completions(_) => Ok(()),
-    }
+    };
+    crate::ops::finish(&hooked, ctx.format(), result)
 }
 
 /// The vendor's zone setting (the one its client reads times in), else UTC+8.

@@ -1,4 +1,5 @@
-//! `kefu reports agent-stats|export|agent-status` (Sobot).
+//! `kefu reports agent-stats|export|agent-status` (Sobot; Easemob derives
+//! agent-stats from its session history).
 
 use kefu::model::ReportKind;
 
@@ -14,8 +15,16 @@ pub async fn run(ctx: &Context, command: ReportsCommand) -> Result<(), Failure> 
             let from = window::date("--from", &args.from)?;
             let to = window::date("--to", &args.to)?;
             window::ordered(&from, &to, (&args.from, &args.to))?;
-            let stats = ctx.client.reports().agent_stats(from, to).await?;
-            ctx.print_list(&stats)
+            // A vendor that derives the figures streams one row per agent
+            // and day (Easemob); one with a report API answers as a list.
+            match ctx.client.reports().agent_day_stats(from, to) {
+                Ok(stream) => ctx.print_stream(stream).await.map(drop),
+                Err(kefu::Error::Unsupported { .. }) => {
+                    let stats = ctx.client.reports().agent_stats(from, to).await?;
+                    ctx.print_list(&stats)
+                }
+                Err(e) => Err(e.into()),
+            }
         }
         ReportsCommand::Export(args) => {
             let date = window::date("--date", &args.date)?;

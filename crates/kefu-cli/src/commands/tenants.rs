@@ -70,7 +70,10 @@ async fn add(ctx: &Context, args: TenantsAddArgs) -> Result<(), Failure> {
         customer_code: args.customer_code,
         name: args.name,
         email: args.email,
-        password: Some(args.password),
+        password: Some(crate::ops::required_password(
+            args.password,
+            args.password_stdin,
+        )?),
         max_agents: args.max_agents,
         contact_name: args.contact_name,
         contact_tel: args.contact_tel,

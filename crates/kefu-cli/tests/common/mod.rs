@@ -91,7 +91,12 @@ impl Ran {
             "stdout must stay clean on errors: {}",
             self.stdout
         );
-        let lines: Vec<&str> = self.stderr.lines().collect();
+        // A warning (a password given on the command line) may come first.
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .skip_while(|l| l.starts_with("kefu: warning: "))
+            .collect();
         assert!(
             !lines.is_empty() && lines.len() <= 2,
             "stderr must be one line plus an optional hint: {:?}",

@@ -17,7 +17,7 @@ mod tenant;
 
 pub use agent::{Agent, AgentQuery, AgentUpdate, NewAgent, Role};
 pub use chat::{ChatSummary, MessageKind};
-pub use report::{AgentStats, AgentStatusLog, ReportExport, ReportKind};
+pub use report::{AgentDayStats, AgentStats, AgentStatusLog, ReportExport, ReportKind};
 pub use session::{
     Channel, Party, Session, SessionAgent, SessionQuery, SessionTime, SortOrder, SummaryTag,
 };

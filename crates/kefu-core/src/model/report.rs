@@ -27,6 +27,26 @@ pub struct AgentStats {
     pub extra: Extra,
 }
 
+/// One agent's figures for one day, derived from the session history
+/// (Easemob, which has no report API; see `docs/easemob.md`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentDayStats {
+    /// The agent who served the sessions (`agentUserId`).
+    pub agent_id: String,
+    /// The day, in the tenant's zone, the sessions stopped on.
+    pub day: NaiveDate,
+    /// Sessions the agent served that stopped that day.
+    pub sessions: u64,
+    /// Of those, sessions marked transferred.
+    pub transferred: u64,
+    /// Mean of stop minus start over the sessions that were picked up.
+    pub mean_handle_seconds: Option<f64>,
+    /// Median of the same (the mean of the middle two for an even count).
+    pub median_handle_seconds: Option<f64>,
+    /// Satisfaction score (`"0"`..`"5"`) → number of sessions rated so.
+    pub satisfaction: std::collections::BTreeMap<String, u64>,
+}
+
 /// One change of an agent's status (Sobot `getStaffLogInfos`, flattened).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentStatusLog {

@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -45,31 +45,91 @@ impl LoggedRequest {
     }
 }
 
-/// Every request a sandbox has served (control endpoints excluded).
-#[derive(Debug, Clone, Default)]
-pub struct RequestLog(Arc<Mutex<Vec<LoggedRequest>>>);
+/// Requests a sandbox keeps by default: plenty for any test, bounded for a
+/// long benchmark against `kefu sandbox serve`.
+pub const DEFAULT_LOG_LIMIT: usize = 100_000;
+
+/// The most recent requests a sandbox has served (control endpoints
+/// excluded), at most [`RequestLog::limit`] of them: when full, the oldest
+/// is dropped first.
+#[derive(Debug, Clone)]
+pub struct RequestLog(Arc<Mutex<Bounded>>);
+
+#[derive(Debug)]
+struct Bounded {
+    entries: VecDeque<LoggedRequest>,
+    limit: usize,
+    dropped: u64,
+}
+
+impl Default for RequestLog {
+    fn default() -> Self {
+        Self::with_limit(DEFAULT_LOG_LIMIT)
+    }
+}
 
 impl RequestLog {
-    pub(crate) fn push(&self, r: LoggedRequest) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(r);
+    /// A log keeping at most `limit` requests (at least 1).
+    pub fn with_limit(limit: usize) -> Self {
+        Self(Arc::new(Mutex::new(Bounded {
+            entries: VecDeque::new(),
+            limit: limit.max(1),
+            dropped: 0,
+        })))
     }
 
-    /// A copy of the log.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Bounded> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn push(&self, r: LoggedRequest) {
+        let mut log = self.lock();
+        while log.entries.len() >= log.limit {
+            log.entries.pop_front();
+            log.dropped += 1;
+        }
+        log.entries.push_back(r);
+    }
+
+    /// How many requests it keeps.
+    pub fn limit(&self) -> usize {
+        self.lock().limit
+    }
+
+    /// Keeps at most `limit` requests (at least 1) from now on, dropping the
+    /// oldest if there are more.
+    pub fn set_limit(&self, limit: usize) {
+        let mut log = self.lock();
+        log.limit = limit.max(1);
+        while log.entries.len() > log.limit {
+            log.entries.pop_front();
+            log.dropped += 1;
+        }
+    }
+
+    /// Requests dropped to stay within the limit since the last clear.
+    pub fn dropped(&self) -> u64 {
+        self.lock().dropped
+    }
+
+    /// A copy of the log, oldest first.
     pub fn all(&self) -> Vec<LoggedRequest> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.lock().entries.iter().cloned().collect()
     }
 
     /// Requests to `METHOD path`.
     pub fn to_route(&self, method: &str, path: &str) -> Vec<LoggedRequest> {
-        self.all()
-            .into_iter()
+        self.lock()
+            .entries
+            .iter()
             .filter(|r| r.method == method && r.path == path)
+            .cloned()
             .collect()
     }
 
     /// Number of requests logged.
     pub fn len(&self) -> usize {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.lock().entries.len()
     }
 
     /// Whether nothing was logged.
@@ -79,6 +139,42 @@ impl RequestLog {
 
     /// Forgets everything.
     pub fn clear(&self) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        let mut log = self.lock();
+        log.entries.clear();
+        log.dropped = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(n: usize) -> LoggedRequest {
+        LoggedRequest {
+            method: "GET".into(),
+            path: format!("/{n}"),
+            query: Vec::new(),
+            headers: BTreeMap::new(),
+            body: None,
+            fault: None,
+            status: 200,
+        }
+    }
+
+    #[test]
+    fn the_oldest_requests_are_dropped_first() {
+        let log = RequestLog::with_limit(3);
+        for n in 0..5 {
+            log.push(request(n));
+        }
+        let paths: Vec<String> = log.all().into_iter().map(|r| r.path).collect();
+        assert_eq!(paths, ["/2", "/3", "/4"]);
+        assert_eq!(log.dropped(), 2);
+        log.set_limit(1);
+        assert_eq!(log.all()[0].path, "/4");
+        assert_eq!(log.dropped(), 4);
+        log.clear();
+        assert!(log.is_empty());
+        assert_eq!(log.dropped(), 0);
     }
 }

@@ -18,6 +18,7 @@
 
 mod chaos;
 mod log;
+pub mod replay;
 mod seed;
 mod server;
 
@@ -25,7 +26,7 @@ pub mod easemob;
 pub mod sobot;
 
 pub use chaos::{Chaos, Fault};
-pub use log::{LoggedRequest, RequestLog};
+pub use log::{DEFAULT_LOG_LIMIT, LoggedRequest, RequestLog};
 pub use seed::SeedConfig;
 pub use server::Sandbox;
 
