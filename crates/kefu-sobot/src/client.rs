@@ -229,7 +229,12 @@ impl SobotBuilder {
     /// store, chatIndexPage is paced with GCRA across every process naming
     /// it (see [`crate::pacing`]).
     pub fn shared_store(mut self, store: Arc<dyn SharedStore>) -> Self {
-        self.shared_store = Some(store);
+        self.shared_store = Some(Arc::new(kefu_core::shared::Fallback::new(
+            store,
+            Arc::new(
+                |e| tracing::warn!(error = %e, "shared store failed; sobot pacing is kept in this process"),
+            ),
+        )));
         self
     }
 
