@@ -50,6 +50,7 @@ pub async fn connect(
     sandbox: bool,
     settings: Settings,
     op: Operation,
+    store: &kefu_store::StoreSpec,
 ) -> Result<Connection, Failure> {
     let (settings, sandbox) = if sandbox {
         let server = crate::sandbox::start_embedded(vendor).await?;
@@ -62,6 +63,7 @@ pub async fn connect(
     let built = ClientBuilder::new()
         .lookup(settings.lookup())
         .vendor(vendor)
+        .shared_store(crate::shared_store::open(store))
         .build();
     match built {
         Ok(client) => Ok(Connection {

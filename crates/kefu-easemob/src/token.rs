@@ -196,12 +196,15 @@ impl Tokens {
         transport: Transport,
     ) -> Self {
         // Not secret, and distinct per endpoint, tenant and client, so one
-        // shared store can hold the tokens of several.
+        // shared store can hold the tokens of several; the secret's
+        // fingerprint keeps a process with another secretID from riding on
+        // a token it could not have fetched.
         let key = format!(
-            "easemob|{}|{}|{}",
+            "easemob|{}|{}|{}|{}",
             transport.base_url(),
             credentials.tenant_id,
-            credentials.client_id
+            credentials.client_id,
+            crate::shared_token::secret_fingerprint(&credentials.secret_id)
         );
         Self {
             store,
