@@ -87,13 +87,11 @@ impl Store {
 impl Drop for Store {
     fn drop(&mut self) {
         let keys = self.redis_keys();
-        if let Store::Redis { url, .. } = &*self {
-            if !keys.is_empty()
-                && let Ok(mut con) =
-                    redis::Client::open(url.as_str()).and_then(|c| c.get_connection())
-            {
-                let _: redis::RedisResult<usize> = redis::cmd("DEL").arg(&keys).query(&mut con);
-            }
+        if let Store::Redis { url, .. } = &*self
+            && !keys.is_empty()
+            && let Ok(mut con) = redis::Client::open(url.as_str()).and_then(|c| c.get_connection())
+        {
+            let _: redis::RedisResult<usize> = redis::cmd("DEL").arg(&keys).query(&mut con);
         }
     }
 }

@@ -5,6 +5,9 @@
 //! Several store instances on one directory or one Redis stand for several
 //! processes (the CLI's tests start real processes too).
 
+// Helpers here unwrap too: a panic in a test is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
