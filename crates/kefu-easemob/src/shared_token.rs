@@ -253,6 +253,56 @@ mod tests {
         }
     }
 
+    /// Refresh ahead: while one process renews a token that is near its
+    /// expiry, the others keep using it instead of waiting or fetching.
+    #[tokio::test]
+    async fn near_expiry_one_refreshes_and_the_others_use_the_current_token() {
+        use kefu_core::AgentAdmin;
+        use kefu_testkit::sandbox::{SeedConfig, easemob};
+
+        let sb = easemob::start(SeedConfig::default()).await.unwrap();
+        let env = sb.env();
+        let shared: Arc<dyn SharedStore> = Arc::new(MemoryStore::new());
+        let clock = Arc::new(kefu_core::FixedClock::new(Utc::now()));
+        let client = crate::EasemobBuilder::from_lookup(|k| {
+            env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        })
+        .shared_store(shared.clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+        client.list_roles().await.unwrap();
+        assert_eq!(sb.token_requests(), 1);
+
+        // Four minutes before expiry: no longer fresh, still usable.
+        clock.advance(chrono::Duration::seconds(7200 - 240));
+        let key = format!(
+            "easemob|{}/|{}|{}|{}",
+            sb.base_url().trim_end_matches('/'),
+            easemob::TENANT_ID,
+            easemob::CLIENT_ID,
+            secret_fingerprint(&Secret::new(easemob::SECRET_ID))
+        );
+        let other = SharedTokenStore::with_clock(shared, clock.clone());
+        assert!(
+            other.load(&key).await.unwrap().is_some(),
+            "the test's key must be the client's"
+        );
+        // Another process is renewing it.
+        let lease = other.try_lock_refresh(&key).await.unwrap().expect("free");
+        let started = std::time::Instant::now();
+        client.list_roles().await.unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "it did not wait"
+        );
+        assert_eq!(sb.token_requests(), 1, "it used the current token");
+        // The renewal is abandoned: the next call renews it itself.
+        other.unlock_refresh(&key, &lease).await.unwrap();
+        client.list_roles().await.unwrap();
+        assert_eq!(sb.token_requests(), 2);
+    }
+
     #[test]
     fn fingerprints_tell_secrets_apart_without_showing_them() {
         let a = secret_fingerprint(&Secret::new("ca906984-80f1-41b0-a272-6000df3f76c4"));

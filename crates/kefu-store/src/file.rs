@@ -26,6 +26,8 @@ use kefu_core::{Clock, Secret, SystemClock};
 const FILE_MODE: u32 = 0o600;
 /// The directory too.
 const DIR_MODE: u32 = 0o700;
+/// The longest wait for another process's read-modify-write of one key.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// A [`SharedStore`] in a directory, shared by the processes of one machine.
 #[derive(Clone)]
@@ -128,12 +130,37 @@ impl FileStore {
             .mode(FILE_MODE)
             .open(&guard_path)
             .map_err(|e| self.error("cannot open a lock file", e))?;
-        // fs4's flock, not std's `File::lock` (newer than our MSRV).
-        fs4::FileExt::lock(&guard).map_err(|e| self.error("cannot lock", e))?;
+        self.lock_guard(&guard)?;
         let result = self.locked(data, f);
         // Closing the file releases the lock too; unlock first to be prompt.
         let _ = fs4::FileExt::unlock(&guard);
         result
+    }
+
+    /// Takes the guard's exclusive lock, polling, for at most
+    /// [`LOCK_WAIT`]: a holder only reads and writes a few bytes, so a
+    /// longer wait means a stuck process, and the caller falls back rather
+    /// than hang.
+    fn lock_guard(&self, guard: &File) -> StoreResult<()> {
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_micros(200);
+        loop {
+            // fs4's flock, not std's `File::try_lock` (newer than our MSRV).
+            match fs4::FileExt::try_lock(guard) {
+                Ok(()) => return Ok(()),
+                Err(fs4::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(10));
+                }
+                Err(fs4::TryLockError::WouldBlock) => {
+                    return Err(self.error(
+                        "cannot lock",
+                        format!("another process held the lock for over {LOCK_WAIT:?}"),
+                    ));
+                }
+                Err(fs4::TryLockError::Error(e)) => return Err(self.error("cannot lock", e)),
+            }
+        }
     }
 
     fn locked<T>(

@@ -399,3 +399,35 @@ mod redis {
         assert!(!text.contains("hunter2"), "{text}");
     }
 }
+
+/// A process stuck while holding a key's lock makes the others fail (and
+/// so fall back) after a bounded wait, not hang.
+#[tokio::test]
+async fn a_stuck_lock_holder_costs_a_bounded_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::open(dir.path()).unwrap();
+    store
+        .put("k", &Secret::new("v"), Duration::from_secs(60))
+        .await
+        .unwrap();
+    let guard_path = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".value.guard"))
+        .expect("a guard file");
+    let held = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&guard_path)
+        .unwrap();
+    fs4::FileExt::lock(&held).unwrap();
+    let started = std::time::Instant::now();
+    let e = store.get("k").await.unwrap_err();
+    let waited = started.elapsed();
+    assert!(e.to_string().contains("held the lock"), "{e}");
+    assert!(
+        waited >= Duration::from_secs(4) && waited < Duration::from_secs(10),
+        "{waited:?}"
+    );
+    fs4::FileExt::unlock(&held).unwrap();
+    assert!(store.get("k").await.unwrap().is_some());
+}
