@@ -3,6 +3,8 @@
 //! std only, so that running a task never waits on a dependency build.
 #![allow(clippy::print_stdout)]
 
+mod bench_store;
+
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -224,6 +226,17 @@ fn ci() -> Result {
             ])),
         )?;
     }
+
+    // The stores build without Redis too (feature `redis` of kefu-store).
+    step(
+        "kefu-store without `redis`",
+        run(cargo([
+            "check",
+            "-p",
+            "kefu-store",
+            "--no-default-features",
+        ])),
+    )?;
 
     step("dependency hygiene", hygiene())?;
 
@@ -661,6 +674,7 @@ struct BenchReport {
     exports: Vec<ExportResult>,
     loads: Vec<LoadResult>,
     pacing: Option<Json>,
+    shared_store: Option<Json>,
 }
 
 /// One export setting's runs.
@@ -730,6 +744,11 @@ fn run_benchmarks(plan: &BenchPlan, bin: &Path, work: &Path) -> Result<BenchRepo
     cmd.args(["--calls", plan.pacing_calls]);
     // Exits non-zero when the target is missed: the figures still count.
     report.pacing = Some(bench_json_any_exit(&mut report.commands, cmd)?);
+
+    println!("\n== shared store (memory, file, Redis)");
+    let mut cmd = Command::new(bin.join("shared-store"));
+    cmd.args(["--ops", if plan.quick { "500" } else { "4000" }]);
+    report.shared_store = Some(bench_json(&mut report.commands, cmd)?);
     Ok(report)
 }
 
@@ -1378,6 +1397,9 @@ impl BenchReport {
                 rate >= 19.0 && refused == 0.0 && errors == 0.0,
             ));
         }
+        if let Some(row) = bench_store::verdict(self.shared_store.as_ref()) {
+            rows.push(row);
+        }
         if let Some(first) = self.loads.first()
             && let Some(e) = self
                 .exports
@@ -1672,6 +1694,11 @@ impl BenchReport {
                 num("refused_by_sandbox", 0),
                 num("errors", 0),
             ));
+        }
+        w("");
+
+        for line in bench_store::markdown(self.shared_store.as_ref()) {
+            w(&line);
         }
         w("");
 
