@@ -50,7 +50,7 @@ pub async fn connect(
     sandbox: bool,
     settings: Settings,
     op: Operation,
-    store: &kefu_store::StoreSpec,
+    store: &crate::shared_store::Chosen,
 ) -> Result<Connection, Failure> {
     let (settings, sandbox) = if sandbox {
         let server = crate::sandbox::start_embedded(vendor).await?;
