@@ -164,7 +164,8 @@ fn all_ok(runs: &[Ran]) {
 fn one_token_per_expiry_window(store: Store) {
     let home = Home::new();
     let served = Served::start(&home, "easemob", &[]);
-    vendor_control(&served, "token_ttl", r#"{"seconds": 6}"#);
+    // 10 s of life, the last tenth of it for refreshing ahead: fresh for 9 s.
+    vendor_control(&served, "token_ttl", r#"{"seconds": 10}"#);
     let env = env_with(&served, &store);
     let started = Instant::now();
     all_ok(&run_at_once(
@@ -173,11 +174,6 @@ fn one_token_per_expiry_window(store: Store) {
         &env,
         &["-o", "json", "roles", "list"],
     ));
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "the first wave outlived the token's freshness: {:?}",
-        started.elapsed()
-    );
     assert_eq!(token_requests(&served), 1, "one fetch for 8 processes");
     all_ok(&run_at_once(
         home.path(),
@@ -185,6 +181,11 @@ fn one_token_per_expiry_window(store: Store) {
         &env,
         &["-o", "json", "agents", "list"],
     ));
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "the waves outlived the token's freshness: {:?}",
+        started.elapsed()
+    );
     assert_eq!(
         token_requests(&served),
         1,
@@ -192,7 +193,7 @@ fn one_token_per_expiry_window(store: Store) {
     );
 
     std::thread::sleep(
-        Duration::from_secs(6).saturating_sub(started.elapsed()) + Duration::from_millis(200),
+        Duration::from_secs(10).saturating_sub(started.elapsed()) + Duration::from_millis(200),
     );
     all_ok(&run_at_once(
         home.path(),
@@ -238,17 +239,24 @@ fn retiring_tokens_still_all_succeed(store: Store) {
     assert_eq!(token_requests(&served), 2);
 }
 
+/// The sandbox admitting 20 chat-list calls per 2 s across all callers, and
+/// the environment of its clients.
+fn chat_sandbox(home: &Home, store: &Store) -> (Served, Vec<(String, String)>) {
+    let served = Served::start(home, "sobot", &[]);
+    vendor_control(&served, "chat_limit", r#"{"calls": 20, "window_ms": 2000}"#);
+    let mut env = env_with(&served, store);
+    // The client's pace for the shortened window, with a second of slack:
+    // a call may reach the sandbox up to that much later than its turn
+    // (process scheduling on a busy machine) and still count in order.
+    env.push(("KEFU_SOBOT_CHAT_PACE".into(), "20/3000ms".into()));
+    (served, env)
+}
+
 /// 5 workers, each running 8 `chats list` one after another (40 processes
-/// in all, 5 at a time), against a sandbox admitting 20 calls per 2 s
-/// across all callers: no refusal.
+/// in all, 5 at a time): no refusal.
 fn five_processes_share_the_chat_budget(store: Store) -> (u64, u64) {
     let home = Home::new();
-    let served = Served::start(&home, "sobot", &[]);
-    vendor_control(&served, "chat_limit", r#"{"calls": 20, "window_ms": 2000}"#);
-    let mut env = env_with(&served, &store);
-    // The client's pace for the shortened window, with the same half-second
-    // of slack kefu keeps under the real minute.
-    env.push(("KEFU_SOBOT_CHAT_PACE".into(), "20/2500ms".into()));
+    let (served, env) = chat_sandbox(&home, &store);
     let started = Instant::now();
     let workers: Vec<_> = (0..5)
         .map(|_| {
@@ -274,9 +282,6 @@ fn five_processes_share_the_chat_budget(store: Store) -> (u64, u64) {
         .flat_map(|w| w.join().expect("worker"))
         .collect();
     eprintln!("40 chat-list processes in {:?}", started.elapsed());
-    if matches!(store, Store::Memory) {
-        return chat_counts(&served);
-    }
     all_ok(&runs);
     chat_counts(&served)
 }
@@ -327,11 +332,20 @@ fn redis_store_5_processes_share_the_chat_budget_without_a_refusal() {
     }
 }
 
-/// The control: processes that each pace themselves alone overrun the
-/// sandbox's window, so the tests above would see refusals without sharing.
+/// The control: processes that each pace themselves alone (each within its
+/// own budget: one call) overrun the sandbox's window together, so the
+/// tests above would see refusals without sharing.
 #[test]
 fn processes_pacing_alone_are_refused() {
-    let (_, refused) = five_processes_share_the_chat_budget(Store::Memory);
+    let home = Home::new();
+    let (served, env) = chat_sandbox(&home, &Store::Memory);
+    let _ = run_at_once(
+        home.path(),
+        40,
+        &env,
+        &["-o", "json", "chats", "list", "--partner-id", "partner-001"],
+    );
+    let (_, refused) = chat_counts(&served);
     assert!(refused > 0, "without a shared budget the vendor refuses");
 }
 
