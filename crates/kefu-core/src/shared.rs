@@ -110,10 +110,23 @@ impl RateBudget {
 /// The reservation is always granted, for a moment in the future if need be,
 /// so waiters are served in the order they asked and never starve. The Redis
 /// store runs the same arithmetic as a Lua script.
+///
+/// A stored time beyond [`gcra_horizon`] is not believed (a corrupt value,
+/// or a clock that jumped back): the budget starts afresh rather than make
+/// every caller sleep for hours.
 pub fn gcra_reserve(tat: Option<i64>, now: i64, interval_ms: i64, tolerance_ms: i64) -> (i64, i64) {
+    let horizon = gcra_horizon(interval_ms);
+    let tat = tat.filter(|t| t.saturating_sub(now) <= horizon);
     let base = tat.map_or(now, |t| t.max(now));
     let wait = (base - tolerance_ms - now).max(0);
     (wait, base.saturating_add(interval_ms))
+}
+
+/// How far ahead of now a stored GCRA time may lie and still be believed:
+/// an hour, or a thousand intervals when that is longer (a queue that long
+/// is not a queue but a fault).
+pub fn gcra_horizon(interval_ms: i64) -> i64 {
+    interval_ms.saturating_mul(1000).max(3_600_000)
 }
 
 /// Where tokens, locks and rate budgets live, shared by every process (and
@@ -457,6 +470,22 @@ mod tests {
         // The first `burst` pass at once.
         assert_eq!(&starts[..4], &[0, 0, 0, 0]);
         assert!(starts[4] > 0);
+    }
+
+    #[test]
+    fn a_time_beyond_the_horizon_is_not_believed() {
+        let b = RateBudget::new(20, Duration::from_secs(61), 4);
+        let (i, t) = (b.interval_ms(), b.tolerance_ms());
+        for hostile in [i64::MAX, 1_000 + 3 * 3_600_000] {
+            let (wait, tat) = gcra_reserve(Some(hostile), 1_000, i, t);
+            assert_eq!(wait, 0, "{hostile}");
+            assert_eq!(tat, 1_000 + i);
+        }
+        // A long but believable queue still waits.
+        let (wait, _) = gcra_reserve(Some(1_000 + 600_000), 1_000, i, t);
+        assert_eq!(wait, 600_000 - t);
+        // Far in the past: as if unset.
+        assert_eq!(gcra_reserve(Some(i64::MIN), 1_000, i, t), (0, 1_000 + i));
     }
 
     #[test]

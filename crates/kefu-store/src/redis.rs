@@ -32,14 +32,15 @@ return 0
 
 /// GCRA over KEYS[1] (the theoretical arrival time, epoch ms) with
 /// ARGV[1] = interval ms and ARGV[2] = tolerance ms; returns the wait in ms.
-/// The same arithmetic as `kefu_core::shared::gcra_reserve`.
+/// The same arithmetic as `kefu_core::shared::gcra_reserve`, horizon included.
 const GCRA: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1])) or now
-if tat < now then tat = now end
+local horizon = math.max(interval * 1000, 3600000)
+if tat < now or tat - now > horizon then tat = now end
 local wait = tat - tolerance - now
 if wait < 0 then wait = 0 end
 local new_tat = tat + interval
@@ -158,8 +159,13 @@ fn escape_glob(text: &str) -> String {
     out
 }
 
+/// A TTL Redis accepts: at least 1 ms, at most ten years (a vendor's
+/// overflowing expiry must not turn into a refused `SET`).
 fn ttl_ms(ttl: Duration) -> u64 {
-    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+    const TEN_YEARS_MS: u64 = 10 * 365 * 24 * 3600 * 1000;
+    u64::try_from(ttl.as_millis())
+        .unwrap_or(u64::MAX)
+        .clamp(1, TEN_YEARS_MS)
 }
 
 #[async_trait]

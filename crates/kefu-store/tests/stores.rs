@@ -164,7 +164,25 @@ async fn rate_budget_spaces_every_caller(open: &Opener) {
     assert!(span >= 22 * interval - 2 * slack, "span {span}");
 }
 
+/// Values no honest writer leaves: a lifetime that overflows, and (set by
+/// `poison`) a budget time far in the future. Neither may fail a call or
+/// make a caller sleep for hours.
+async fn hostile_values_are_survived(open: &Opener) {
+    let s = open();
+    s.put("token|forever", &Secret::new("t"), Duration::MAX)
+        .await
+        .unwrap();
+    assert!(s.get("token|forever").await.unwrap().is_some());
+    assert!(
+        s.try_lock("lock|forever", "a", Duration::MAX)
+            .await
+            .unwrap()
+    );
+    assert!(s.unlock("lock|forever", "a").await.unwrap());
+}
+
 async fn contract(open: Opener) {
+    hostile_values_are_survived(&open).await;
     tokens_compare_before_they_expire(&open).await;
     one_lock_holder_at_a_time(&open).await;
     rate_budget_spaces_every_caller(&open).await;
@@ -218,6 +236,24 @@ async fn file_store_files_are_private_and_whole() {
     // Nothing secret in a file name, nor in Debug.
     assert!(names.iter().all(|n| !n.contains("s3cr3t")));
     assert!(!format!("{store:?}").contains("s3cr3t"));
+}
+
+#[tokio::test]
+async fn a_budget_time_far_in_the_future_is_not_believed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::open(dir.path()).unwrap();
+    let budget = RateBudget::new(20, Duration::from_secs(61), 4);
+    store.reserve("rate|k", &budget).await.unwrap();
+    for entry in std::fs::read_dir(store.dir()).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "rate") {
+            std::fs::write(&p, i64::MAX.to_string()).unwrap();
+        }
+    }
+    assert_eq!(
+        store.reserve("rate|k", &budget).await.unwrap(),
+        Duration::ZERO
+    );
 }
 
 #[tokio::test]
@@ -384,6 +420,33 @@ mod redis {
                 .await
                 .unwrap();
             assert!(ttl > 0 && ttl <= 30_000, "{key} has TTL {ttl}");
+        }
+        store.clear_prefix().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_budget_time_far_in_the_future_is_not_believed_by_the_script() {
+        let test = "a_budget_time_far_in_the_future_is_not_believed_by_the_script";
+        let Some(url) = redis_url(test) else { return };
+        let prefix = unique_prefix(test);
+        let store = RedisStore::open(&url, &prefix).unwrap();
+        let budget = RateBudget::new(20, Duration::from_secs(61), 4);
+        let client = ::redis::Client::open(url.as_str()).unwrap();
+        let mut con = client.get_multiplexed_async_connection().await.unwrap();
+        for hostile in ["99999999999999999999", "1e300", "not a number"] {
+            ::redis::cmd("SET")
+                .arg(format!("{prefix}r:rate|k"))
+                .arg(hostile)
+                .arg("PX")
+                .arg(60_000)
+                .query_async::<()>(&mut con)
+                .await
+                .unwrap();
+            assert_eq!(
+                store.reserve("rate|k", &budget).await.unwrap(),
+                Duration::ZERO,
+                "{hostile}"
+            );
         }
         store.clear_prefix().await.unwrap();
     }
