@@ -50,8 +50,10 @@ pub async fn connect(
     sandbox: bool,
     settings: Settings,
     op: Operation,
-    store: &crate::shared_store::Chosen,
 ) -> Result<Connection, Failure> {
+    // Resolved before a sandbox replaces the settings: the store named by
+    // the caller's flag, environment or config file.
+    let store = crate::shared_store::spec(crate::shared_store::flag(), &settings, sandbox)?;
     let (settings, sandbox) = if sandbox {
         let server = crate::sandbox::start_embedded(vendor).await?;
         let env = Arc::new(crate::sandbox::env_of(&server));
@@ -63,7 +65,7 @@ pub async fn connect(
     let built = ClientBuilder::new()
         .lookup(settings.lookup())
         .vendor(vendor)
-        .shared_store(crate::shared_store::open(store))
+        .shared_store(crate::shared_store::open(&store))
         .build();
     match built {
         Ok(client) => Ok(Connection {

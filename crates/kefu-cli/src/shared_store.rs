@@ -10,7 +10,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use kefu::Error;
 use kefu::shared::SharedStore;
@@ -23,6 +23,20 @@ pub const ENV_SHARED_STORE: &str = "KEFU_SHARED_STORE";
 /// The Redis key prefix (default `kefu:`), so fleets or tests can share one
 /// server without sharing state.
 pub const ENV_SHARED_STORE_PREFIX: &str = "KEFU_SHARED_STORE_PREFIX";
+
+/// `--shared-store` as given on this run's command line, kept where every
+/// command's [`connect`](crate::client::connect) finds it.
+static FLAG: OnceLock<Option<String>> = OnceLock::new();
+
+/// Records `--shared-store` (once per process; the first value stays).
+pub fn remember_flag(flag: Option<String>) {
+    let _ = FLAG.set(flag);
+}
+
+/// `--shared-store`, if given.
+pub fn flag() -> Option<&'static str> {
+    FLAG.get().and_then(|f| f.as_deref())
+}
 
 /// The store a run names, or why the one it names cannot be had.
 #[derive(Debug, PartialEq)]

@@ -44,8 +44,8 @@ type Opener = Box<dyn Fn() -> kefu_bench::Result<Arc<dyn SharedStore>>>;
 
 async fn run() -> kefu_bench::Result<Value> {
     let args = Args::from_env()?;
-    let ops: usize = args.get("ops", 2000)?;
-    let instances: usize = args.get("instances", 8)?;
+    let ops: usize = args.get("ops", 2000)?.max(1);
+    let instances: usize = args.get("instances", 8)?.max(1);
     let redis_url = args
         .text("redis")
         .map(str::to_owned)

@@ -149,12 +149,12 @@ pub async fn run(cli: Cli, env: EnvLookup) -> Result<(), Failure> {
     let settings = Settings::load(config.as_deref(), profile.as_deref(), env)?;
     let vendor = client::resolve_vendor(cli.vendor, &settings)?;
     let sandbox = cli.sandbox || settings.flag("KEFU_SANDBOX");
-    let store = crate::shared_store::spec(cli.shared_store.as_deref(), &settings, sandbox)?;
+    crate::shared_store::remember_flag(cli.shared_store.clone());
     let Connection {
         client,
         settings,
         sandbox: _running,
-    } = client::connect(vendor, sandbox, settings, op, &store).await?;
+    } = client::connect(vendor, sandbox, settings, op).await?;
     client.capabilities().check(op)?;
     tracing::debug!(vendor = %vendor, operation = %op, sandbox, profile = settings.profile(), "running");
 
