@@ -12,7 +12,6 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,8 +22,10 @@ use kefu_core::shared::{RateBudget, SharedStore, StoreError, StoreResult, gcra_r
 use kefu_core::{Clock, Secret, SystemClock};
 
 /// Files are readable by their owner only: they hold tokens.
+#[cfg(unix)]
 const FILE_MODE: u32 = 0o600;
 /// The directory too.
+#[cfg(unix)]
 const DIR_MODE: u32 = 0o700;
 /// The longest wait for another process's read-modify-write of one key.
 const LOCK_WAIT: Duration = Duration::from_secs(5);
@@ -72,9 +73,7 @@ impl FileStore {
         let describe = format!("file:{}", dir.display());
         let fail =
             |what: &str, e: std::io::Error| StoreError::new(&describe, format!("{what}: {e}"));
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(DIR_MODE)
+        private_dir(fs::DirBuilder::new().recursive(true))
             .create(&dir)
             .map_err(|e| fail("cannot create the directory", e))?;
         // Writable? A probe file tells now, not in the middle of a command.
@@ -122,14 +121,15 @@ impl FileStore {
         f: impl FnOnce(Option<String>, i64) -> (Option<Option<String>>, T),
     ) -> StoreResult<T> {
         let guard_path = with_suffix(data, ".guard");
-        let guard = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(FILE_MODE)
-            .open(&guard_path)
-            .map_err(|e| self.error("cannot open a lock file", e))?;
+        let guard = private_file(
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+        )
+        .open(&guard_path)
+        .map_err(|e| self.error("cannot open a lock file", e))?;
         self.lock_guard(&guard)?;
         let result = self.locked(data, f);
         // Closing the file releases the lock too; unlock first to be prompt.
@@ -205,13 +205,9 @@ impl FileStore {
             ),
         );
         let written = (|| {
-            let mut file = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(FILE_MODE)
-                .open(&tmp)?;
-            // The mode given at creation is masked by the umask; say it again.
-            file.set_permissions(fs::Permissions::from_mode(FILE_MODE))?;
+            let mut file =
+                private_file(OpenOptions::new().write(true).create_new(true)).open(&tmp)?;
+            make_private(&file)?;
             file.write_all(text.as_bytes())?;
             // No fsync: the rename keeps readers from ever seeing half a
             // value, and after a power loss an empty or stale file only
@@ -225,6 +221,32 @@ impl FileStore {
         }
         Ok(())
     }
+}
+
+/// Files are created readable by their owner only (Unix modes; elsewhere
+/// the platform's defaults).
+fn private_file(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(options, FILE_MODE);
+    options
+}
+
+fn private_dir(builder: &mut fs::DirBuilder) -> &mut fs::DirBuilder {
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(builder, DIR_MODE);
+    builder
+}
+
+/// The mode given at creation is masked by the umask; say it again.
+fn make_private(file: &File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(FILE_MODE))?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
 }
 
 /// `path` with `suffix` appended to its file name.
