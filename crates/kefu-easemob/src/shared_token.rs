@@ -119,9 +119,19 @@ impl TokenStore for SharedTokenStore {
             .map_err(store_error)
     }
 
+    /// Compares by token, not by the stored text (another version of kefu
+    /// may have written the same token differently), then deletes exactly
+    /// the text it read, so a token stored meanwhile survives.
     async fn discard(&self, key: &str, stale: &AccessToken) -> Result<()> {
+        let key = token_key(key);
+        let Some(raw) = self.store.get(&key).await.map_err(store_error)? else {
+            return Ok(());
+        };
+        if Self::decode(&raw).is_some_and(|current| !current.same_token(stale)) {
+            return Ok(()); // already replaced
+        }
         self.store
-            .expire_if(&token_key(key), &Self::encode(stale))
+            .expire_if(&key, &raw)
             .await
             .map(drop)
             .map_err(store_error)
@@ -230,6 +240,42 @@ mod tests {
         assert!(a.load("k").await.unwrap().unwrap().same_token(&new));
         a.discard("k", &new).await.unwrap();
         assert!(b.load("k").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_written_in_another_form_is_still_expired() {
+        let shared: Arc<dyn SharedStore> = Arc::new(MemoryStore::new());
+        let s = SharedTokenStore::new(shared.clone());
+        let t = AccessToken::new(Secret::new("tok"), Utc::now(), Duration::from_secs(7200));
+        // The same token as another writer might lay it out.
+        let other_form = format!(
+            "{{ \"expires_at_ms\": {}, \"token\": \"tok\", \"obtained_at_ms\": {} }}",
+            t.expires_at().timestamp_millis(),
+            t.obtained_at().timestamp_millis()
+        );
+        shared
+            .put("token|k", &Secret::new(other_form), Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(s.load("k").await.unwrap().is_some_and(|l| l.same_token(&t)));
+        s.discard("k", &t).await.unwrap();
+        assert!(s.load("k").await.unwrap().is_none());
+        // Garbage under the key is cleared too; a different token is not.
+        shared
+            .put("token|k", &Secret::new("not json"), Duration::from_secs(60))
+            .await
+            .unwrap();
+        s.discard("k", &t).await.unwrap();
+        assert!(shared.get("token|k").await.unwrap().is_none());
+        let other = AccessToken::new(Secret::new("other"), Utc::now(), Duration::from_secs(7200));
+        s.save("k", &other).await.unwrap();
+        s.discard("k", &t).await.unwrap();
+        assert!(
+            s.load("k")
+                .await
+                .unwrap()
+                .is_some_and(|l| l.same_token(&other))
+        );
     }
 
     #[tokio::test]
