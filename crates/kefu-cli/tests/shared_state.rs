@@ -461,3 +461,46 @@ fn the_default_store_and_bad_specs() {
         assert_eq!(served.requests().len(), before, "nothing was sent");
     }
 }
+
+/// The token is in the store, and nowhere else: not in a trace-level log,
+/// not in a file or key name.
+#[test]
+fn the_shared_token_never_shows_in_logs_or_names() {
+    let home = Home::new();
+    let served = Served::start(&home, "easemob", &[]);
+    let store = Store::file(&home);
+    let mut env = env_with(&served, &store);
+    env.push(("KEFU_LOG".into(), "trace".into()));
+    let ran = run_at_once(home.path(), 1, &env, &["roles", "list"]).remove(0);
+    ran.assert_ok();
+    assert!(!ran.stderr.is_empty(), "the trace log is on stderr");
+    let dir = home.path().join("shared");
+    let mut tokens = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("store dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "value") {
+            let text = std::fs::read_to_string(&path).expect("read");
+            let record: Value = serde_json::from_str(text.split_once('\n').expect("lease").1)
+                .expect("a token record");
+            tokens.push(record["token"].as_str().expect("token").to_owned());
+        }
+    }
+    assert_eq!(tokens.len(), 1, "one stored token");
+    let token = &tokens[0];
+    assert!(token.len() >= 16);
+    assert!(
+        !ran.stderr.contains(token.as_str()),
+        "the token leaked into the log"
+    );
+    for entry in std::fs::read_dir(&dir).expect("store dir") {
+        let name = entry.expect("entry").file_name();
+        assert!(!name.to_string_lossy().contains(token.as_str()));
+    }
+    // The vendor saw that very token: the store holds the live one.
+    let used = served
+        .requests()
+        .iter()
+        .filter_map(|r| r["headers"]["kefu-token"].as_str().map(str::to_owned))
+        .collect::<Vec<_>>();
+    assert!(used.iter().any(|t| t == token), "{used:?}");
+}
