@@ -77,7 +77,12 @@ impl FileStore {
             .create(&dir)
             .map_err(|e| fail("cannot create the directory", e))?;
         // Writable? A probe file tells now, not in the middle of a command.
-        let probe = dir.join(format!(".probe-{}", std::process::id()));
+        static PROBES: AtomicU64 = AtomicU64::new(0);
+        let probe = dir.join(format!(
+            ".probe-{}-{}",
+            std::process::id(),
+            PROBES.fetch_add(1, Ordering::Relaxed)
+        ));
         File::create(&probe)
             .and_then(|_| fs::remove_file(&probe))
             .map_err(|e| fail("cannot write in the directory", e))?;

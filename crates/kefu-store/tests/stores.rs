@@ -494,3 +494,19 @@ async fn a_stuck_lock_holder_costs_a_bounded_wait() {
     fs4::FileExt::unlock(&held).unwrap();
     assert!(store.get("k").await.unwrap().is_some());
 }
+
+/// Many instances opened at once on one directory (threads of one process,
+/// as a server opening a store per worker would) all open.
+#[test]
+fn instances_opened_at_once_all_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            let path = dir.path().join("kefu");
+            std::thread::spawn(move || FileStore::open(path).map(drop))
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap().unwrap();
+    }
+}
