@@ -125,7 +125,7 @@ async fn clients_sharing_a_store_share_one_budget() {
         let refused_before = sb.chat_calls_refused();
         let clients: Vec<_> = (0..2)
             .map(|_| {
-                let mut b = builder(sb).chat_pace(4, Duration::from_millis(1100));
+                let mut b = builder(sb).chat_pace(4, Duration::from_millis(1500));
                 if let Some(store) = &store {
                     b = b.shared_store(store.clone());
                 }
@@ -147,7 +147,7 @@ async fn clients_sharing_a_store_share_one_budget() {
         0,
         "one shared budget: no refusal"
     );
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     assert!(
         run(&sb, None).await > 0,
         "two budgets overrun the vendor's window"
