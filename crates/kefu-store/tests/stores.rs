@@ -116,11 +116,12 @@ async fn one_lock_holder_at_a_time(open: &Opener) {
 
 /// 24 callers on 6 "processes" reserve at once: their slots are spaced by
 /// the interval once the burst is spent, so no window of `per` holds more
-/// than `limit`.
+/// than `limit`. (Reserving does not sleep, so a long interval costs the
+/// test nothing and dwarfs the time a reservation takes on a busy machine.)
 async fn rate_budget_spaces_every_caller(open: &Opener) {
-    let budget = RateBudget::new(5, Duration::from_millis(1000), 2);
+    let budget = RateBudget::new(5, Duration::from_millis(5000), 2);
     let interval = budget.interval_ms();
-    assert_eq!(interval, 250);
+    assert_eq!(interval, 1250);
     let mut tasks = Vec::new();
     for _ in 0..6 {
         let store = open();
@@ -145,7 +146,7 @@ async fn rate_budget_spaces_every_caller(open: &Opener) {
     slots.sort();
     // Each slot is known within the duration of its call.
     let slack = slots.iter().map(|(lo, hi)| hi - lo).max().unwrap();
-    assert!(slack < 100, "a reservation took {slack} ms");
+    assert!(slack < 400, "a reservation took {slack} ms");
     // Beyond the burst of 2, consecutive slots are an interval apart.
     let burst_end = slots[0].1;
     let after_burst: Vec<_> = slots
