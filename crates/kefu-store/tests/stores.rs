@@ -53,11 +53,11 @@ async fn tokens_compare_before_they_expire(open: &Opener) {
     assert!(a.expire_if("token|k", &new).await.unwrap());
     assert!(b.get("token|k").await.unwrap().is_none());
     // A TTL ends a value.
-    a.put("token|short", &old, Duration::from_millis(150))
+    a.put("token|short", &old, Duration::from_millis(1000))
         .await
         .unwrap();
     assert!(b.get("token|short").await.unwrap().is_some());
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(1300)).await;
     assert!(b.get("token|short").await.unwrap().is_none());
 }
 
@@ -94,7 +94,7 @@ async fn one_lock_holder_at_a_time(open: &Opener) {
     // Only the owner releases; a lease runs out.
     let s = open();
     assert!(
-        s.try_lock("lock|lease", "a", Duration::from_millis(150))
+        s.try_lock("lock|lease", "a", Duration::from_millis(1000))
             .await
             .unwrap()
     );
@@ -104,7 +104,7 @@ async fn one_lock_holder_at_a_time(open: &Opener) {
             .unwrap()
     );
     assert!(!s.unlock("lock|lease", "b").await.unwrap());
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(1300)).await;
     assert!(
         s.try_lock("lock|lease", "b", Duration::from_secs(5))
             .await
