@@ -175,22 +175,21 @@ pub(crate) async fn refresh_turn(
 ) -> Result<Turn> {
     let deadline = tokio::time::Instant::now() + REFRESH_WAIT;
     let mut pause = Duration::from_millis(5);
-    let mut waited = false;
     loop {
-        // After a wait: the holder's new token, before taking a lock only to
-        // find it.
-        if waited
-            && let Some(token) = store.load(key).await?
+        // A fresh token (the holder's, just stored) needs no lock at all. A
+        // merely usable one does not stop us from renewing it ahead.
+        let current = store.load(key).await?;
+        if let Some(token) = &current
             && token.is_fresh(clock.now())
         {
-            return Ok(Turn::Use(token));
+            return Ok(Turn::Use(token.clone()));
         }
         if let Some(lease) = store.try_lock_refresh(key).await? {
             return Ok(Turn::Refresh(Some(lease)));
         }
-        // Someone else is refreshing. Their token, or the one they are
-        // replacing ahead of its expiry, serves.
-        if let Some(token) = store.load(key).await?
+        // Someone else is refreshing. The token they are replacing ahead of
+        // its expiry serves meanwhile.
+        if let Some(token) = current
             && token.is_usable(clock.now())
         {
             return Ok(Turn::Use(token));
@@ -203,7 +202,6 @@ pub(crate) async fn refresh_turn(
             return Ok(Turn::Refresh(None));
         }
         tokio::time::sleep(pause).await;
-        waited = true;
         pause = (pause * 2).min(Duration::from_millis(100));
     }
 }
