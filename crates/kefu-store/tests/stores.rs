@@ -337,6 +337,7 @@ async fn a_store_that_fails_falls_back_once_and_keeps_working() {
 mod redis {
     use super::*;
     use kefu_store::RedisStore;
+    use kefu_store::StoreSpec;
 
     /// The test server's URL, or None when the caller opted out.
     fn redis_url(test: &str) -> Option<String> {
@@ -450,6 +451,98 @@ mod redis {
             );
         }
         store.clear_prefix().await.unwrap();
+    }
+
+    /// Redis that goes away in the middle of a run (here: the proxy in
+    /// front of it dies): the next call falls back to memory, once, and the
+    /// run goes on.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_redis_lost_mid_run_falls_back_once() {
+        use std::sync::Mutex;
+
+        use tokio::net::{TcpListener, TcpStream};
+
+        let test = "a_redis_lost_mid_run_falls_back_once";
+        let Some(url) = redis_url(test) else { return };
+        let upstream = url
+            .trim_start_matches("redis://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_addr = listener.local_addr().unwrap();
+        let links: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+        let l = links.clone();
+        let acceptor = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                l.lock().unwrap().push(tokio::spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                }));
+            }
+        });
+
+        let prefix = unique_prefix(test);
+        let told = Arc::new(AtomicUsize::new(0));
+        let t = told.clone();
+        let spec = StoreSpec::Redis {
+            url: format!("redis://{proxy_addr}/0"),
+            prefix: prefix.clone(),
+        };
+        let store = kefu_store::guarded(
+            &spec,
+            Arc::new(move |_| {
+                t.fetch_add(1, Ordering::SeqCst);
+            }),
+        );
+        store
+            .put("k", &Secret::new("v1"), Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .get("k")
+                .await
+                .unwrap()
+                .is_some_and(|v| v.matches("v1"))
+        );
+        assert_eq!(told.load(Ordering::SeqCst), 0, "Redis is there");
+
+        acceptor.abort();
+        for link in links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+
+        let started = std::time::Instant::now();
+        store
+            .put("k", &Secret::new("v2"), Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5), "failed fast");
+        assert!(
+            store
+                .get("k")
+                .await
+                .unwrap()
+                .is_some_and(|v| v.matches("v2"))
+        );
+        let b = RateBudget::new(1, Duration::from_secs(60), 1);
+        assert_eq!(store.reserve("r", &b).await.unwrap(), Duration::ZERO);
+        assert_eq!(told.load(Ordering::SeqCst), 1, "told once");
+        assert!(
+            store
+                .describe()
+                .starts_with("memory (fallen back from redis://")
+        );
+        RedisStore::open(&url, &prefix)
+            .unwrap()
+            .clear_prefix()
+            .await
+            .unwrap();
     }
 
     #[tokio::test]
