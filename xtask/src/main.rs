@@ -3,6 +3,8 @@
 //! std only, so that running a task never waits on a dependency build.
 #![allow(clippy::print_stdout)]
 
+mod bench_store;
+
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -241,6 +243,17 @@ fn ci() -> Result {
         )?;
     }
 
+    // The stores build without Redis too (feature `redis` of kefu-store).
+    step(
+        "kefu-store without `redis`",
+        run(cargo([
+            "check",
+            "-p",
+            "kefu-store",
+            "--no-default-features",
+        ])),
+    )?;
+
     step("dependency hygiene", hygiene())?;
 
     // Tests last: they take longest, and their summary closes the log.
@@ -251,6 +264,10 @@ fn ci() -> Result {
     } else {
         println!("(cargo-nextest not installed: using cargo test)");
         step("tests", run(cargo(["test", "--workspace"])))?;
+    }
+    if std::env::var("KEFU_SKIP_REDIS").is_ok_and(|v| v == "1") {
+        // Opted out: say so where the run's result is read.
+        println!("\nci: KEFU_SKIP_REDIS=1: the tests that need Redis were skipped");
     }
     println!("\nci: all steps passed");
     Ok(())
@@ -677,6 +694,7 @@ struct BenchReport {
     exports: Vec<ExportResult>,
     loads: Vec<LoadResult>,
     pacing: Option<Json>,
+    shared_store: Option<Json>,
 }
 
 /// One export setting's runs.
@@ -746,6 +764,11 @@ fn run_benchmarks(plan: &BenchPlan, bin: &Path, work: &Path) -> Result<BenchRepo
     cmd.args(["--calls", plan.pacing_calls]);
     // Exits non-zero when the target is missed: the figures still count.
     report.pacing = Some(bench_json_any_exit(&mut report.commands, cmd)?);
+
+    println!("\n== shared store (memory, file, Redis)");
+    let mut cmd = Command::new(bin.join("shared-store"));
+    cmd.args(["--ops", if plan.quick { "500" } else { "4000" }]);
+    report.shared_store = Some(bench_json(&mut report.commands, cmd)?);
     Ok(report)
 }
 
@@ -1394,6 +1417,9 @@ impl BenchReport {
                 rate >= 19.0 && refused == 0.0 && errors == 0.0,
             ));
         }
+        if let Some(row) = bench_store::verdict(self.shared_store.as_ref()) {
+            rows.push(row);
+        }
         if let Some(first) = self.loads.first()
             && let Some(e) = self
                 .exports
@@ -1688,6 +1714,11 @@ impl BenchReport {
                 num("refused_by_sandbox", 0),
                 num("errors", 0),
             ));
+        }
+        w("");
+
+        for line in bench_store::markdown(self.shared_store.as_ref()) {
+            w(&line);
         }
         w("");
 

@@ -16,6 +16,9 @@
 //!   hammered by concurrent raw clients, to show it is not the bottleneck.
 //! - `pacing`: Sobot chatIndexPage under tokio's paused clock: calls a
 //!   minute sustained under the vendor's 20-a-minute limit, and refusals.
+//! - `shared-store`: the cost of one token read, one GCRA reservation and
+//!   one lock in the memory, file and Redis stores, and reservations a
+//!   second from several store instances at once.
 //! - `export-check --file FILE --id FIELD`: every line is a JSON object with
 //!   an id, and no id repeats.
 //!

@@ -62,6 +62,12 @@ pub struct Cli {
     /// milliseconds (never a secret).
     #[arg(long, global = true)]
     pub debug: bool,
+    /// Where tokens and rate budgets live, shared by every process naming
+    /// the same store: memory, file:DIR or redis://HOST:PORT[/DB]
+    /// [env: KEFU_SHARED_STORE] [default: file: the user's cache directory;
+    /// memory with --sandbox].
+    #[arg(long, global = true, value_name = "STORE")]
+    pub shared_store: Option<String>,
 
     /// What to do.
     #[command(subcommand)]

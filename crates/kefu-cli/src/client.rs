@@ -52,6 +52,9 @@ pub async fn connect(
     op: Operation,
     transport: kefu::transport::TransportConfig,
 ) -> Result<Connection, Failure> {
+    // Resolved before a sandbox replaces the settings: the store named by
+    // the caller's flag, environment or config file.
+    let store = crate::shared_store::spec(crate::shared_store::flag(), &settings, sandbox)?;
     let (settings, sandbox) = if sandbox {
         let server = crate::sandbox::start_embedded(vendor).await?;
         let env = Arc::new(crate::sandbox::env_of(&server));
@@ -64,6 +67,7 @@ pub async fn connect(
         .lookup(settings.lookup())
         .vendor(vendor)
         .transport(transport)
+        .shared_store(crate::shared_store::open(&store))
         .build();
     match built {
         Ok(client) => Ok(Connection {

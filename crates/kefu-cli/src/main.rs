@@ -14,6 +14,7 @@ mod output;
 mod partial_file;
 mod records;
 mod sandbox;
+mod shared_store;
 mod signal;
 mod usage;
 mod window;

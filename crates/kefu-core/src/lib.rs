@@ -27,6 +27,7 @@ pub mod error;
 pub mod model;
 pub mod paging;
 pub mod secret;
+pub mod shared;
 pub mod time;
 pub mod validate;
 

@@ -10,7 +10,10 @@ use kefu_core::{
 };
 use kefu_http::{Transport, TransportConfig, WireRequest, WireResponse, parse_base_url};
 
+use kefu_core::shared::{Fallback, SharedStore};
+
 use crate::error_map::TOKEN_INVALID;
+use crate::shared_token::SharedTokenStore;
 use crate::token::{Credentials, MemoryTokenStore, TokenStore, Tokens};
 
 /// `KEFU_EASEMOB_BASE_URL`: the API host (default [`DEFAULT_BASE_URL`]).
@@ -211,6 +214,7 @@ pub struct EasemobBuilder {
     zone: Option<Zone>,
     transport: Option<TransportConfig>,
     token_store: Option<Arc<dyn TokenStore>>,
+    shared_store: Option<Arc<dyn SharedStore>>,
     page_concurrency: Option<usize>,
     clock: Option<Arc<dyn Clock>>,
     /// Values read by [`EasemobBuilder::from_lookup`] that did not parse, by key.
@@ -301,6 +305,16 @@ impl EasemobBuilder {
         self
     }
 
+    /// Shares the token with every process that names the same `store`: one
+    /// token per (base URL, tenant, client id) among them, refreshed by one
+    /// while the others wait (see [`SharedTokenStore`]). If the store fails,
+    /// this client goes on with a token of its own (logged once).
+    /// It replaces any [`EasemobBuilder::token_store`].
+    pub fn shared_store(mut self, store: Arc<dyn SharedStore>) -> Self {
+        self.shared_store = Some(store);
+        self
+    }
+
     /// Session pages in flight while exporting (default 4, at least 1). A
     /// page holds at most 50 sessions, the vendor's `per_page` maximum.
     pub fn page_concurrency(self, pages: usize) -> Self {
@@ -337,10 +351,20 @@ impl EasemobBuilder {
             .filter(|s| !s.expose().trim().is_empty())
             .ok_or_else(|| Error::config(ENV_SECRET_ID, "is not set"))?;
         let transport = Transport::new(Vendor::Easemob, base, self.transport.unwrap_or_default())?;
-        let store = self
-            .token_store
-            .unwrap_or_else(|| Arc::new(MemoryTokenStore::new()));
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let store: Arc<dyn TokenStore> = match (self.shared_store, self.token_store) {
+            (Some(shared), _) => {
+                let shared = Arc::new(Fallback::new(
+                    shared,
+                    Arc::new(
+                        |e| tracing::warn!(error = %e, "shared store failed; easemob tokens are kept in this process"),
+                    ),
+                ));
+                Arc::new(SharedTokenStore::with_clock(shared, clock.clone()))
+            }
+            (None, Some(store)) => store,
+            (None, None) => Arc::new(MemoryTokenStore::new()),
+        };
         let credentials = Credentials {
             tenant_id: tenant_id.clone(),
             client_id: client_id.clone(),

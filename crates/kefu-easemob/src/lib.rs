@@ -44,6 +44,7 @@ mod error_map;
 mod reports;
 mod roles;
 mod sessions;
+mod shared_token;
 mod token;
 mod wire;
 
@@ -53,4 +54,5 @@ pub use client::{
     ENV_SECRET_ID, ENV_TENANT_ID, ENV_ZONE, EasemobBuilder, EasemobClient,
 };
 pub use sessions::MAX_SESSION_PAGE_SIZE;
+pub use shared_token::{REFRESH_LEASE, REFRESH_WAIT, SharedTokenStore};
 pub use token::{AccessToken, MemoryTokenStore, TokenStore};

@@ -13,6 +13,7 @@ use kefu_core::{Clock, Error, Operation, Result, Secret};
 use kefu_http::{Transport, WireRequest};
 
 use crate::decode;
+use crate::shared_token::{Turn, refresh_turn};
 use crate::wire::TokenRequest;
 
 /// How long before expiry a token is replaced: five minutes, or a tenth of
@@ -105,6 +106,22 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     /// Removes the token under `key` only if it is still `stale`: another
     /// caller may already have stored a fresh one, which must survive.
     async fn discard(&self, key: &str, stale: &AccessToken) -> Result<()>;
+
+    /// Takes the right to refresh the token under `key` across every
+    /// process sharing this store, if free: `Some(lease)` to give back to
+    /// [`TokenStore::unlock_refresh`], `None` while another holds it. A
+    /// store of one process has nothing to take (the client's own lock
+    /// suffices): the default always grants it.
+    async fn try_lock_refresh(&self, key: &str) -> Result<Option<String>> {
+        let _ = key;
+        Ok(Some(String::new()))
+    }
+
+    /// Gives back a lease from [`TokenStore::try_lock_refresh`].
+    async fn unlock_refresh(&self, key: &str, lease: &str) -> Result<()> {
+        let _ = (key, lease);
+        Ok(())
+    }
 }
 
 /// A [`TokenStore`] in this process's memory.
@@ -179,12 +196,15 @@ impl Tokens {
         transport: Transport,
     ) -> Self {
         // Not secret, and distinct per endpoint, tenant and client, so one
-        // shared store can hold the tokens of several.
+        // shared store can hold the tokens of several; the secret's
+        // fingerprint keeps a process with another secretID from riding on
+        // a token it could not have fetched.
         let key = format!(
-            "easemob|{}|{}|{}",
+            "easemob|{}|{}|{}|{}",
             transport.base_url(),
             credentials.tenant_id,
-            credentials.client_id
+            credentials.client_id,
+            crate::shared_token::secret_fingerprint(&credentials.secret_id)
         );
         Self {
             store,
@@ -206,6 +226,27 @@ impl Tokens {
         }
         let _refreshing = self.refresh.lock().await;
         // Whoever held the lock before us may have fetched one already.
+        if let Some(token) = self.store.load(&self.key).await?
+            && token.is_fresh(self.clock.now())
+        {
+            return Ok(token);
+        }
+        // Other processes sharing the store: one refreshes, the rest wait.
+        let lease = match refresh_turn(&*self.store, &self.key, &*self.clock).await? {
+            Turn::Use(token) => return Ok(token),
+            Turn::Refresh(lease) => lease,
+        };
+        let refreshed = self.refresh_holding_lease(op).await;
+        if let Some(lease) = lease {
+            // A lease not given back runs out by itself.
+            let _ = self.store.unlock_refresh(&self.key, &lease).await;
+        }
+        refreshed
+    }
+
+    /// Fetches and stores a token, holding the refresh lease.
+    async fn refresh_holding_lease(&self, op: Operation) -> Result<AccessToken> {
+        // Re-check: the previous holder may have stored one just before.
         let cached = self.store.load(&self.key).await?;
         let now = self.clock.now();
         if let Some(token) = &cached

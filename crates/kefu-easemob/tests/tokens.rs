@@ -243,3 +243,63 @@ async fn a_shared_token_store_lets_two_clients_use_one_token() {
     c.list_roles().await.expect("c");
     assert_eq!(sb.token_requests(), 3);
 }
+
+/// Eight clients that share nothing but a store, as eight processes would:
+/// one token fetch between them, even when they all start at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_sharing_a_store_fetch_one_token_between_them() {
+    use kefu_core::shared::{MemoryStore, SharedStore};
+
+    let sb = sandbox().await;
+    let store: Arc<dyn SharedStore> = Arc::new(MemoryStore::new());
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            builder_for(&sb)
+                .shared_store(store.clone())
+                .build()
+                .expect("client")
+        })
+        .collect();
+    let calls = clients.iter().map(|c| c.list_roles());
+    for r in join_all(calls).await {
+        r.expect("roles");
+    }
+    assert_eq!(sb.token_requests(), 1);
+
+    // Each on its own: a token each.
+    let sb = sandbox().await;
+    let alone: Vec<_> = (0..8).map(|_| client_for(&sb)).collect();
+    for r in join_all(alone.iter().map(|c| c.list_roles())).await {
+        r.expect("roles");
+    }
+    assert_eq!(sb.token_requests(), 8);
+}
+
+/// A vendor whose every new token retires the old ones: clients sharing a
+/// store still all succeed, and a token refused for all of them at once is
+/// replaced once, not once per client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retired_token_is_replaced_once_for_all_clients_sharing_a_store() {
+    use kefu_core::shared::{MemoryStore, SharedStore};
+
+    let sb = sandbox().await;
+    sb.easemob().set_retire_old_tokens(true);
+    let store: Arc<dyn SharedStore> = Arc::new(MemoryStore::new());
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            builder_for(&sb)
+                .shared_store(store.clone())
+                .build()
+                .expect("client")
+        })
+        .collect();
+    for r in join_all(clients.iter().map(|c| c.list_roles())).await {
+        r.expect("roles");
+    }
+    assert_eq!(sb.token_requests(), 1);
+    sb.expire_tokens();
+    for r in join_all(clients.iter().map(|c| c.list_roles())).await {
+        r.expect("every client succeeds after the token died");
+    }
+    assert_eq!(sb.token_requests(), 2);
+}

@@ -5,6 +5,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use kefu_core::shared::{RateBudget, SharedStore};
 use kefu_core::time::Zone;
 use kefu_core::{
     Capabilities, Clock, Error, Operation, Provider, Result, Secret, SystemClock, Vendor, validate,
@@ -73,6 +74,7 @@ pub struct SobotBuilder {
     ts_unit: Option<TsUnit>,
     transport: Option<TransportConfig>,
     chat_pace: Option<(u32, Duration)>,
+    shared_store: Option<Arc<dyn SharedStore>>,
     page_concurrency: Option<usize>,
     report_sign: Option<ReportSigner>,
     /// A setting from the environment that did not parse, reported by `build`.
@@ -90,6 +92,10 @@ impl fmt::Debug for SobotBuilder {
             .field("zone", &self.zone)
             .field("ts_unit", &self.ts_unit)
             .field("chat_pace", &self.chat_pace)
+            .field(
+                "shared_store",
+                &self.shared_store.as_ref().map(|s| s.describe()),
+            )
             .field("page_concurrency", &self.page_concurrency)
             .field("report_sign", &self.report_sign.as_ref().map(|_| "custom"))
             .finish_non_exhaustive()
@@ -127,6 +133,12 @@ impl SobotBuilder {
             match zone.parse::<Zone>() {
                 Ok(z) => b.zone = Some(z),
                 Err(e) => b.bad_setting = Some(("KEFU_SOBOT_ZONE", reason(&e))),
+            }
+        }
+        if let Some(pace) = get("KEFU_SOBOT_CHAT_PACE") {
+            match crate::pacing::parse_pace(&pace) {
+                Ok(p) => b.chat_pace = Some(p),
+                Err(why) => b.bad_setting = Some(("KEFU_SOBOT_CHAT_PACE", why)),
             }
         }
         if let Some(n) = get("KEFU_SOBOT_PAGE_CONCURRENCY") {
@@ -205,9 +217,24 @@ impl SobotBuilder {
     }
 
     /// At most `calls` chatIndexPage calls per `per`, shared by every clone
-    /// of the client (default [`DEFAULT_CHAT_PACE`], 20 per 61 s).
+    /// of the client (default [`DEFAULT_CHAT_PACE`], 20 per 61 s;
+    /// `KEFU_SOBOT_CHAT_PACE` such as `20/61s`).
     pub fn chat_pace(mut self, calls: u32, per: Duration) -> Self {
         self.chat_pace = Some((calls, per));
+        self
+    }
+
+    /// Where rate budgets are shared with other processes speaking for this
+    /// platform account (default: none, this client paces itself). With a
+    /// store, chatIndexPage is paced with GCRA across every process naming
+    /// it (see [`crate::pacing`]).
+    pub fn shared_store(mut self, store: Arc<dyn SharedStore>) -> Self {
+        self.shared_store = Some(Arc::new(kefu_core::shared::Fallback::new(
+            store,
+            Arc::new(
+                |e| tracing::warn!(error = %e, "shared store failed; sobot pacing is kept in this process"),
+            ),
+        )));
         self
     }
 
@@ -236,12 +263,23 @@ impl SobotBuilder {
         let email = required("KEFU_SOBOT_EMAIL", self.email)?;
         validate::email("KEFU_SOBOT_EMAIL", &email)
             .map_err(|e| Error::config("KEFU_SOBOT_EMAIL", reason(&e)))?;
-        let (calls, per) = self.chat_pace.unwrap_or(DEFAULT_CHAT_PACE);
+        let chat_budget = match self.chat_pace {
+            Some((calls, per)) => RateBudget::new(calls, per, crate::pacing::DEFAULT_CHAT_BURST),
+            None => crate::pacing::CHAT_BUDGET,
+        };
+        let chat_pacer = crate::pacing::pacer(
+            Operation::ListChats,
+            chat_budget,
+            self.shared_store.as_ref(),
+            base.as_str(),
+            &union_code,
+        );
         let transport = Transport::new(Vendor::Sobot, base, self.transport.unwrap_or_default())?;
         Ok(SobotClient {
             shared: Arc::new(Shared {
                 transport,
-                chat_pacer: Pacer::new(calls, per),
+                chat_pacer,
+                chat_budget,
                 page_concurrency: self.page_concurrency.unwrap_or(DEFAULT_PAGE_CONCURRENCY),
                 union_code,
                 union_key,
@@ -285,6 +323,8 @@ pub struct SobotClient {
 pub(crate) struct Shared {
     pub(crate) transport: Transport,
     pub(crate) chat_pacer: Pacer,
+    /// What `chat_pacer` enforces (a refused call waits its interval).
+    pub(crate) chat_budget: RateBudget,
     pub(crate) page_concurrency: usize,
     pub(crate) union_code: String,
     pub(crate) union_key: Secret,

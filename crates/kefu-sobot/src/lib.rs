@@ -39,6 +39,7 @@ mod chats;
 mod client;
 pub mod decode;
 mod error_map;
+pub mod pacing;
 mod reports;
 pub mod sign;
 mod staff;

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use kefu_core::shared::SharedStore;
 use kefu_core::{
     AgentAdmin, Capabilities, Error, Reports, Result, SessionHistory, TenantAdmin, Vendor,
 };
@@ -130,6 +131,7 @@ pub struct ClientBuilder {
     vendor: Option<Vendor>,
     lookup: Lookup,
     transport: Option<TransportConfig>,
+    shared_store: Option<Arc<dyn SharedStore>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -153,6 +155,7 @@ impl ClientBuilder {
             vendor: None,
             lookup: Arc::new(|_| None),
             transport: None,
+            shared_store: None,
         }
     }
 
@@ -184,6 +187,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Where tokens and rate budgets are shared with other processes
+    /// speaking for the same account (default: this client only). Any
+    /// [`SharedStore`]: kefu-core's `MemoryStore`, or kefu-store's file and
+    /// Redis stores. A store that fails is replaced by process-local state.
+    pub fn shared_store(mut self, store: Arc<dyn SharedStore>) -> Self {
+        self.shared_store = Some(store);
+        self
+    }
+
     /// The vendor that [`ClientBuilder::build`] will use.
     pub fn resolved_vendor(&self) -> Result<Vendor> {
         if let Some(v) = self.vendor {
@@ -208,9 +220,10 @@ impl ClientBuilder {
         let vendor = self.resolved_vendor()?;
         let lookup = self.lookup;
         let transport = self.transport.unwrap_or_default();
+        let store = self.shared_store;
         match vendor {
-            Vendor::Sobot => build_sobot(&*lookup, transport),
-            Vendor::Easemob => build_easemob(&*lookup, transport),
+            Vendor::Sobot => build_sobot(&*lookup, transport, store),
+            Vendor::Easemob => build_easemob(&*lookup, transport, store),
             #[allow(unreachable_patterns)]
             other => Err(not_built(other)),
         }
@@ -226,28 +239,40 @@ fn not_built(vendor: Vendor) -> Error {
 
 type LookupRef<'a> = &'a (dyn Fn(&str) -> Option<String> + Send + Sync);
 
+type StoreOpt = Option<Arc<dyn SharedStore>>;
+
 #[cfg(feature = "sobot")]
-fn build_sobot(lookup: LookupRef<'_>, transport: TransportConfig) -> Result<Client> {
-    kefu_sobot::SobotBuilder::from_lookup(lookup)
-        .transport(transport)
-        .build()
-        .map(Client::from)
+fn build_sobot(
+    lookup: LookupRef<'_>,
+    transport: TransportConfig,
+    store: StoreOpt,
+) -> Result<Client> {
+    let mut b = kefu_sobot::SobotBuilder::from_lookup(lookup).transport(transport);
+    if let Some(store) = store {
+        b = b.shared_store(store);
+    }
+    b.build().map(Client::from)
 }
 
 #[cfg(not(feature = "sobot"))]
-fn build_sobot(_: LookupRef<'_>, _: TransportConfig) -> Result<Client> {
+fn build_sobot(_: LookupRef<'_>, _: TransportConfig, _: StoreOpt) -> Result<Client> {
     Err(not_built(Vendor::Sobot))
 }
 
 #[cfg(feature = "easemob")]
-fn build_easemob(lookup: LookupRef<'_>, transport: TransportConfig) -> Result<Client> {
-    kefu_easemob::EasemobBuilder::from_lookup(lookup)
-        .transport(transport)
-        .build()
-        .map(Client::from)
+fn build_easemob(
+    lookup: LookupRef<'_>,
+    transport: TransportConfig,
+    store: StoreOpt,
+) -> Result<Client> {
+    let mut b = kefu_easemob::EasemobBuilder::from_lookup(lookup).transport(transport);
+    if let Some(store) = store {
+        b = b.shared_store(store);
+    }
+    b.build().map(Client::from)
 }
 
 #[cfg(not(feature = "easemob"))]
-fn build_easemob(_: LookupRef<'_>, _: TransportConfig) -> Result<Client> {
+fn build_easemob(_: LookupRef<'_>, _: TransportConfig, _: StoreOpt) -> Result<Client> {
     Err(not_built(Vendor::Easemob))
 }

@@ -213,3 +213,57 @@ fn a_vendor_whose_feature_is_off_says_so() {
         .unwrap_err();
     assert!(e.to_string().contains("feature"), "{e}");
 }
+
+/// Both vendors take the store through the facade's builder: two Easemob
+/// clients share one token, two Sobot clients one chat budget.
+#[tokio::test]
+async fn the_builder_hands_the_shared_store_to_either_vendor() {
+    use std::sync::Arc;
+
+    use kefu::shared::{MemoryStore, SharedStore};
+    use kefu_testkit::sandbox::{SeedConfig, easemob, sobot};
+
+    let store: Arc<dyn SharedStore> = Arc::new(MemoryStore::new());
+    let sb = easemob::start(SeedConfig::default()).await.unwrap();
+    let env: HashMap<String, String> = sb.env().into_iter().collect();
+    for _ in 0..2 {
+        let env = env.clone();
+        let c = ClientBuilder::new()
+            .lookup(move |k| env.get(k).cloned())
+            .vendor(Vendor::Easemob)
+            .shared_store(store.clone())
+            .build()
+            .unwrap();
+        c.agents().list_roles().await.unwrap();
+    }
+    assert_eq!(sb.token_requests(), 1);
+
+    let sb = sobot::start(SeedConfig::default()).await.unwrap();
+    sb.set_chat_limit(1, std::time::Duration::from_secs(60));
+    let mut env: HashMap<String, String> = sb.env().into_iter().collect();
+    // One call a minute, bursts of one: the second client must wait a minute
+    // for its turn in the shared budget, which a 300 ms timeout cuts short.
+    env.insert("KEFU_SOBOT_CHAT_PACE".into(), "1/60s".into());
+    let clients: Vec<_> = (0..2)
+        .map(|_| {
+            let env = env.clone();
+            ClientBuilder::new()
+                .lookup(move |k| env.get(k).cloned())
+                .vendor(Vendor::Sobot)
+                .shared_store(store.clone())
+                .build()
+                .unwrap()
+        })
+        .collect();
+    clients[0].sessions().chats("partner-001").await.unwrap();
+    let second = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        clients[1].sessions().chats("partner-001"),
+    )
+    .await;
+    assert!(
+        second.is_err(),
+        "the second client waits for the shared budget"
+    );
+    assert_eq!(sb.chat_calls_refused(), 0);
+}

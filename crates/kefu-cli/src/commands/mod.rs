@@ -163,6 +163,7 @@ pub async fn run(cli: Cli, env: EnvLookup) -> Result<(), Failure> {
         debug: cli.debug,
     };
     let hooked = crate::ops::hook(&switches)?;
+    crate::shared_store::remember_flag(cli.shared_store.clone());
     let Connection {
         client,
         settings,

@@ -82,5 +82,74 @@ async fn without_the_pacer_the_vendor_refuses_with_status_4() {
     assert_eq!(i, 20);
     assert_eq!(e.kind(), ErrorKind::RateLimited);
     assert_eq!(e.vendor_error().unwrap().code, "status 4");
-    assert_eq!(sb.chat_calls_refused(), 1);
+    // Refused once, then tried again after waiting its turn, a bounded
+    // number of times, all inside the vendor's minute.
+    assert_eq!(
+        sb.chat_calls_refused(),
+        1 + kefu_sobot::pacing::REFUSALS_RETRIED as usize
+    );
+}
+
+#[tokio::test]
+async fn a_refused_call_waits_its_turn_and_is_tried_again() {
+    let sb = sobot::start(SeedConfig::default()).await.unwrap();
+    sb.set_chat_limit(1, Duration::from_millis(500));
+    // Someone outside our budget spends the vendor's window.
+    let outsider = builder(&sb).build().unwrap();
+    outsider.chats("partner-001").await.unwrap();
+    let client = builder(&sb)
+        .chat_pace(1, Duration::from_millis(400))
+        .build()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    let chats = client
+        .chats("partner-001")
+        .await
+        .expect("retried until admitted");
+    assert!(!chats.is_empty());
+    assert!(sb.chat_calls_refused() >= 1, "the first try was refused");
+    assert_eq!(sb.chat_calls_admitted(), 2);
+    assert!(t0.elapsed() >= Duration::from_millis(400), "it waited");
+}
+
+/// Two clients (as two processes would) sharing one store keep the
+/// vendor's window between them; each pacing itself alone does not.
+#[tokio::test]
+async fn clients_sharing_a_store_share_one_budget() {
+    use std::sync::Arc;
+
+    use kefu_core::shared::{MemoryStore, SharedStore};
+
+    async fn run(sb: &sobot::SobotSandbox, store: Option<Arc<dyn SharedStore>>) -> usize {
+        sb.set_chat_limit(4, Duration::from_millis(1000));
+        let refused_before = sb.chat_calls_refused();
+        let clients: Vec<_> = (0..2)
+            .map(|_| {
+                let mut b = builder(sb).chat_pace(4, Duration::from_millis(1500));
+                if let Some(store) = &store {
+                    b = b.shared_store(store.clone());
+                }
+                b.build().unwrap()
+            })
+            .collect();
+        let calls = (0..6).map(|i| {
+            let c = clients[i % 2].clone();
+            async move { c.chats("partner-001").await }
+        });
+        let _ = join_all(calls).await;
+        sb.chat_calls_refused() - refused_before
+    }
+
+    let sb = sobot::start(SeedConfig::default()).await.unwrap();
+    let store: Arc<dyn SharedStore> = Arc::new(MemoryStore::new());
+    assert_eq!(
+        run(&sb, Some(store)).await,
+        0,
+        "one shared budget: no refusal"
+    );
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(
+        run(&sb, None).await > 0,
+        "two budgets overrun the vendor's window"
+    );
 }

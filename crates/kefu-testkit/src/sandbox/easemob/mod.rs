@@ -70,6 +70,9 @@ struct State {
     tokens: HashMap<String, Issued>,
     token_requests: usize,
     token_ttl: i64,
+    /// Issuing a token retires every older token of its tenant, as some
+    /// vendors do; the test of one token shared by many processes.
+    retire_old_tokens: bool,
 }
 
 impl State {
@@ -82,6 +85,7 @@ impl State {
             tokens: HashMap::new(),
             token_requests: 0,
             token_ttl: TOKEN_TTL_SECS,
+            retire_old_tokens: false,
         }
     }
 }
@@ -152,6 +156,13 @@ impl EasemobEmulator {
         self.state().token_ttl = secs.max(1);
     }
 
+    /// With `on`, every token issued from now on retires all older tokens
+    /// of its tenant (API_002 for them): the mode in which processes that
+    /// each fetch their own token knock each other's out.
+    pub fn set_retire_old_tokens(&self, on: bool) {
+        self.state().retire_old_tokens = on;
+    }
+
     /// Adds `count` sessions that finished now (after every seeded one);
     /// returns the number of sessions in all.
     pub fn add_sessions(&self, count: usize) -> u64 {
@@ -214,6 +225,11 @@ impl EasemobEmulator {
         let now = self.now_ms();
         let mut s = self.state();
         let ttl = s.token_ttl;
+        if s.retire_old_tokens {
+            for t in s.tokens.values_mut().filter(|t| t.tenant == tenant) {
+                t.alive = false;
+            }
+        }
         s.tokens.insert(
             token.clone(),
             Issued {
@@ -381,12 +397,13 @@ impl Emulator for EasemobEmulator {
                 "requests": s.token_requests,
                 "valid": s.tokens.values().filter(|t| t.alive && now < t.expires_at_ms).count(),
                 "expireTime": s.token_ttl,
+                "retire_old_tokens": s.retire_old_tokens,
             },
         })
     }
 
     /// `expire_tokens`, `add_sessions` (`{"count": n}`), `token_requests`,
-    /// `token_ttl` (`{"seconds": n}`).
+    /// `token_ttl` (`{"seconds": n}`), `retire_old_tokens` (`{"on": bool}`).
     fn control(&self, action: &str, arg: Value) -> Result<Value, String> {
         match action {
             "expire_tokens" => Ok(json!({"expired": self.expire_tokens()})),
@@ -407,8 +424,16 @@ impl Emulator for EasemobEmulator {
                 self.set_token_ttl(secs);
                 Ok(json!({"expireTime": secs.max(1)}))
             }
+            "retire_old_tokens" => {
+                let on = arg
+                    .get("on")
+                    .and_then(Value::as_bool)
+                    .ok_or("retire_old_tokens needs {\"on\": true|false}")?;
+                self.set_retire_old_tokens(on);
+                Ok(json!({"retire_old_tokens": on}))
+            }
             other => Err(format!(
-                "unknown control action {other:?} (expire_tokens, add_sessions, token_requests, token_ttl)"
+                "unknown control action {other:?} (expire_tokens, add_sessions, token_requests, token_ttl, retire_old_tokens)"
             )),
         }
     }

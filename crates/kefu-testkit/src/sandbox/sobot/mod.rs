@@ -185,6 +185,15 @@ impl SobotEmulator {
         self.state().chat_admitted
     }
 
+    /// Admits `calls` chatIndexPage calls per `window` across all callers
+    /// from now on (the document's 20 a minute by default).
+    pub fn set_chat_limit(&self, calls: usize, window: std::time::Duration) {
+        let mut st = self.state();
+        st.chat_limit = calls.max(1);
+        st.chat_window = window;
+        st.chat_calls.clear();
+    }
+
     fn control_add_status_logs(&self, arg: &Value) -> Result<Value, String> {
         let entries = arg
             .get("entries")
@@ -268,6 +277,8 @@ impl Emulator for SobotEmulator {
             "job_stats": st.job_stats.len(),
             "chat_calls_admitted": st.chat_admitted,
             "chat_calls_refused": st.chat_refused,
+            "chat_limit": st.chat_limit,
+            "chat_window_ms": st.chat_window.as_millis() as u64,
         })
     }
 
@@ -277,7 +288,10 @@ impl Emulator for SobotEmulator {
     /// - `report_sign` `{"parts": ["unionKey", "ts", "unionCode", "type", ...]}`:
     ///   the report `sign` formula to expect, as the order of its parts;
     /// - `platform_seats` `{"seats": n}`: the platform's seat pool;
-    /// - `clear_chat_limit`: forgets the chatIndexPage calls of the last minute.
+    /// - `clear_chat_limit`: forgets the chatIndexPage calls of the last minute;
+    /// - `chat_limit` `{"calls": n, "window_ms": m}`: admits n chatIndexPage
+    ///   calls per m ms across all callers (default 20 per 60 000), so a
+    ///   multi-process test of the shared budget runs in seconds.
     fn control(&self, action: &str, arg: Value) -> Result<Value, String> {
         match action {
             "add_status_logs" => self.control_add_status_logs(&arg),
@@ -307,6 +321,23 @@ impl Emulator for SobotEmulator {
             "clear_chat_limit" => {
                 self.state().chat_calls.clear();
                 Ok(json!({}))
+            }
+            "chat_limit" => {
+                let calls = arg
+                    .get("calls")
+                    .and_then(Value::as_u64)
+                    .filter(|n| *n > 0)
+                    .ok_or("expected {\"calls\": n, \"window_ms\": m}")?;
+                let window_ms = arg
+                    .get("window_ms")
+                    .and_then(Value::as_u64)
+                    .filter(|n| *n > 0)
+                    .ok_or("expected {\"calls\": n, \"window_ms\": m}")?;
+                self.set_chat_limit(
+                    usize::try_from(calls).unwrap_or(usize::MAX),
+                    std::time::Duration::from_millis(window_ms),
+                );
+                Ok(json!({ "calls": calls, "window_ms": window_ms }))
             }
             other => Err(format!("unknown control action {other:?}")),
         }
@@ -358,6 +389,11 @@ impl SobotSandbox {
     /// chatIndexPage calls admitted so far.
     pub fn chat_calls_admitted(&self) -> usize {
         self.emulator.chat_calls_admitted()
+    }
+
+    /// See [`SobotEmulator::set_chat_limit`].
+    pub fn set_chat_limit(&self, calls: usize, window: std::time::Duration) {
+        self.emulator.set_chat_limit(calls, window)
     }
 
     /// A vendor control action (see [`SobotEmulator`]'s `Emulator::control`).

@@ -146,6 +146,10 @@ pub(crate) struct State {
     pub report_sign_parts: Vec<String>,
     /// chatIndexPage calls admitted in the last minute (tokio's clock).
     pub chat_calls: VecDeque<tokio::time::Instant>,
+    /// chatIndexPage calls admitted per `chat_window` (the document's 20).
+    pub chat_limit: usize,
+    /// The window of `chat_limit` (the document's minute; tests shorten it).
+    pub chat_window: std::time::Duration,
     pub chat_refused: usize,
     pub chat_admitted: usize,
     /// New ids come from here, so a run is reproducible.
@@ -334,6 +338,8 @@ pub(crate) fn seed(config: &SeedConfig) -> State {
         platform_seats: u32::try_from(in_use + 100).unwrap_or(u32::MAX),
         report_sign_parts: vec!["unionCode".into(), "ts".into(), "unionKey".into()],
         chat_calls: VecDeque::new(),
+        chat_limit: super::routes::CHAT_LIMIT,
+        chat_window: super::routes::CHAT_WINDOW,
         chat_refused: 0,
         chat_admitted: 0,
         rng,
