@@ -5,11 +5,12 @@
 //! - [`snapshot`]: insta helpers for wire requests and results (feature `snapshot`);
 //! - [`behavior`]: a behavior suite written once against the traits;
 //! - [`sandbox`]: faithful emulators of each vendor on a loopback port, with
-//!   a request log, fault injection and a reset. They also back
-//!   `kefu --sandbox` and `kefu sandbox serve`.
+//!   a request log, fault injection and a reset (feature `sandbox`). They
+//!   also back `kefu --sandbox` and `kefu sandbox serve`.
 
 pub mod behavior;
 pub mod fixtures;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 
 #[cfg(feature = "mock")]

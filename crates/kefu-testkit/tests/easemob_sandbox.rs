@@ -1,5 +1,6 @@
 //! The Easemob sandbox itself, spoken to over plain HTTP: it must behave as
 //! the vendor's document says, since every client test trusts it.
+#![cfg(feature = "sandbox")]
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

@@ -1,5 +1,5 @@
 //! The replay server's matching rules on a hand-made recording folder.
-
+#![cfg(feature = "sandbox")]
 #![allow(clippy::unwrap_used)]
 
 use kefu_testkit::sandbox::Sandbox;

@@ -1,5 +1,6 @@
 //! The Sobot sandbox itself, spoken to with plain HTTP: it must be as strict
 //! and as quirky as the document, or the client tests prove nothing.
+#![cfg(feature = "sandbox")]
 
 use std::sync::Arc;
 
