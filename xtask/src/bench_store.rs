@@ -3,6 +3,7 @@
 //! the `shared-store` bench binary.
 
 use super::Json;
+use crate::json::At;
 
 /// The section's lines.
 pub(crate) fn markdown(report: Option<&Json>) -> Vec<String> {
@@ -26,7 +27,7 @@ pub(crate) fn markdown(report: Option<&Json>) -> Vec<String> {
             .to_owned(),
     );
     out.push("|---|---|---|---|---|".to_owned());
-    if let Some(Json::Arr(stores)) = report.at(&["stores"]) {
+    if let Some(Json::Array(stores)) = report.at(&["stores"]) {
         for s in stores {
             let name = s.at(&["store"]).and_then(Json::as_str).unwrap_or("?");
             if let Some(why) = s.at(&["skipped"]).and_then(Json::as_str) {
@@ -53,7 +54,7 @@ pub(crate) fn markdown(report: Option<&Json>) -> Vec<String> {
 /// Verdict: a reservation in the file and Redis stores costs under a
 /// millisecond (median), far below the 3.6 s between chat-list calls.
 pub(crate) fn verdict(report: Option<&Json>) -> Option<(String, String, bool)> {
-    let Json::Arr(stores) = report?.at(&["stores"])? else {
+    let Json::Array(stores) = report?.at(&["stores"])? else {
         return None;
     };
     let mut worst = 0.0f64;
