@@ -5,9 +5,9 @@ use std::time::Duration;
 /// How failures are retried.
 ///
 /// Defaults: 3 attempts (so a read survives two transient faults in a row),
-/// exponential backoff from 200 ms doubling to at most 5 s with full jitter,
-/// at most 30 s spent retrying, and a vendor's `Retry-After` honored up to
-/// that budget.
+/// exponential backoff from 200 ms doubling to at most 5 s, each delay drawn
+/// from its upper half ("equal jitter", see [`RetryPolicy::delay`]), at most
+/// 30 s spent retrying, and a vendor's `Retry-After` honored up to that budget.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
     /// Attempts in all, including the first (1 disables retries).
@@ -18,7 +18,8 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// Time budget for all retries of one call.
     pub max_elapsed: Duration,
-    /// Randomize each delay in `[0, backoff]` so clients do not retry in step.
+    /// Randomize each delay in `[backoff / 2, backoff]` so clients do not
+    /// retry in step.
     pub jitter: bool,
 }
 
@@ -49,6 +50,22 @@ impl RetryPolicy {
         self.initial_backoff
             .saturating_mul(factor)
             .min(self.max_backoff)
+    }
+
+    /// The delay before retry number `retry` (1-based): the backoff, or with
+    /// [`jitter`](Self::jitter) a draw from `[backoff / 2, backoff]`.
+    ///
+    /// Equal jitter, not full jitter (`[0, backoff]`), on purpose: clients
+    /// still spread out, but a retry always waits at least half its backoff,
+    /// so it cannot hit a vendor that just refused (Sobot's per-minute
+    /// limits, Easemob's 429s) again within milliseconds.
+    pub fn delay(&self, retry: u32, rng: &mut impl rand::Rng) -> Duration {
+        let backoff = self.backoff(retry);
+        if !self.jitter {
+            return backoff;
+        }
+        let millis = u64::try_from(backoff.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(rng.gen_range(millis / 2..=millis.max(1)))
     }
 }
 
@@ -114,5 +131,32 @@ mod tests {
         assert_eq!(p.backoff(2), Duration::from_millis(400));
         assert_eq!(p.backoff(10), Duration::from_secs(5));
         assert_eq!(p.backoff(100), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn jitter_draws_from_the_upper_half_of_the_backoff() {
+        use rand::SeedableRng;
+        let p = RetryPolicy::default();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for retry in [1, 2, 3, 10] {
+            let backoff = p.backoff(retry);
+            let draws: Vec<Duration> = (0..2_000).map(|_| p.delay(retry, &mut rng)).collect();
+            let (min, max) = (draws.iter().min().unwrap(), draws.iter().max().unwrap());
+            assert!(
+                *min >= backoff / 2,
+                "retry {retry}: {min:?} below half of {backoff:?}"
+            );
+            assert!(*max <= backoff, "retry {retry}: {max:?} above {backoff:?}");
+            // Spread over the half, not stuck at one end.
+            assert!(
+                *min < backoff * 11 / 20 && *max > backoff * 19 / 20,
+                "retry {retry}"
+            );
+        }
+        let fixed = RetryPolicy {
+            jitter: false,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(fixed.delay(2, &mut rng), Duration::from_millis(400));
     }
 }

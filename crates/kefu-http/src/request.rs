@@ -7,7 +7,7 @@ use std::fmt;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method};
-use kefu_core::{Operation, Secret};
+use kefu_core::{Error, Operation, Result, Secret};
 use serde::Serialize;
 
 /// A header or query value that may be a credential.
@@ -62,6 +62,9 @@ pub struct WireRequest {
     /// A rate limit every retry of this request waits on. The caller waits
     /// on it before the first attempt itself, so it can sign after the wait.
     pub retry_pacer: Option<crate::Pacer>,
+    /// Why [`WireRequest::json`] could not serialize the body; the
+    /// transport refuses to send such a request.
+    body_error: Option<String>,
 }
 
 impl WireRequest {
@@ -78,6 +81,7 @@ impl WireRequest {
             idempotent,
             changes_state: crate::observe::is_write(operation),
             retry_pacer: None,
+            body_error: None,
         }
     }
 
@@ -142,12 +146,34 @@ impl WireRequest {
         self
     }
 
-    /// Sets a JSON body (serialization of plain data cannot fail; a failure
-    /// is reported as an empty object rather than a panic).
+    /// Sets a JSON body. Should `body` fail to serialize (a map with
+    /// non-string keys, a failing `Serialize` impl), nothing is sent: the
+    /// transport answers [`Error::InvalidInput`] naming `body` (as reqwest's
+    /// `RequestBuilder::json` defers its error to `send`).
     pub fn json(mut self, body: &impl Serialize) -> Self {
-        let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-        self.body = Some(Bytes::from(bytes));
+        match serde_json::to_vec(body) {
+            Ok(bytes) => {
+                self.body = Some(Bytes::from(bytes));
+                self.body_error = None;
+            }
+            Err(e) => {
+                self.body = None;
+                self.body_error = Some(e.to_string());
+            }
+        }
         self
+    }
+
+    /// Whether the request can be sent: an error when its body could not
+    /// be serialized. The transport checks it before anything else.
+    pub fn check(&self) -> Result<()> {
+        match &self.body_error {
+            None => Ok(()),
+            Some(why) => Err(Error::invalid(
+                "body",
+                format!("of {} cannot be sent as JSON: {why}", self.operation),
+            )),
+        }
     }
 }
 
@@ -161,6 +187,7 @@ impl fmt::Debug for WireRequest {
             .field("headers", &self.headers)
             .field("body_bytes", &self.body.as_ref().map(Bytes::len))
             .field("idempotent", &self.idempotent)
+            .field("body_error", &self.body_error)
             .finish()
     }
 }

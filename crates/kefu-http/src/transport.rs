@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use kefu_core::{Error, Result, Vendor, VendorError};
-use rand::Rng;
 use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
@@ -89,6 +88,8 @@ impl Transport {
         request: &WireRequest,
         decode: impl Fn(&WireResponse) -> Result<T>,
     ) -> Result<T> {
+        // A body that could not be built is refused before anything is sent.
+        request.check()?;
         let Some(deadline) = self.inner.config.operation_timeout else {
             return self.call_with_retries(request, &decode).await;
         };
@@ -148,12 +149,7 @@ impl Transport {
             if attempt >= policy.max_attempts || !safe_to_repeat || !error.is_retryable() {
                 return Err(error);
             }
-            let mut delay = policy.backoff(attempt);
-            if policy.jitter {
-                let millis = delay.as_millis() as u64;
-                delay =
-                    Duration::from_millis(rand::thread_rng().gen_range(millis / 2..=millis.max(1)));
-            }
+            let mut delay = policy.delay(attempt, &mut rand::thread_rng());
             if let Error::RateLimited {
                 retry_after: Some(wait),
                 ..
