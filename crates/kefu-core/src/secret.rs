@@ -3,6 +3,7 @@
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
+use subtle::ConstantTimeEq;
 
 /// A credential (unionKey, secretId, access token, password).
 ///
@@ -28,9 +29,12 @@ impl Secret {
         self.expose().chars().count()
     }
 
-    /// Constant-shape comparison helper for sandboxes and tests.
+    /// Whether the secret equals `other`, in constant time for values of
+    /// the same length (`subtle`): how long it takes tells nothing about
+    /// where they first differ. Only the length may show, as with any
+    /// such comparison; tokens and signatures have fixed lengths anyway.
     pub fn matches(&self, other: &str) -> bool {
-        self.expose() == other
+        self.expose().as_bytes().ct_eq(other.as_bytes()).into()
     }
 }
 
@@ -69,5 +73,19 @@ mod tests {
         assert_eq!(format!("{s}"), "[REDACTED]");
         assert_eq!(format!("{:#?}", Some(s.clone())).matches("ca90").count(), 0);
         assert_eq!(s.expose(), "ca906984-80f1-41b0-a272-6000df3f76c4");
+    }
+
+    #[test]
+    fn matches_is_plain_equality() {
+        let s = Secret::new("tok-0123456789");
+        assert!(s.matches("tok-0123456789"));
+        assert!(!s.matches("tok-0123456788"), "last byte differs");
+        assert!(!s.matches("Tok-0123456789"), "first byte differs");
+        assert!(!s.matches("tok-012345678"), "a prefix is not the secret");
+        assert!(!s.matches("tok-0123456789-"), "nor is a longer value");
+        assert!(!s.matches(""));
+        assert!(Secret::new("").matches(""));
+        assert!(Secret::new("密钥").matches("密钥"));
+        assert!(!Secret::new("密钥").matches("密码"));
     }
 }
