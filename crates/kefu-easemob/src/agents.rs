@@ -276,11 +276,8 @@ impl AgentAdmin for EasemobClient {
             .await
     }
 
-    /// GET `/api/tenants/{tenantId}/roles`.
+    /// GET `/api/tenants/{tenantId}/roles` (built in `roles.rs`).
     async fn list_roles(&self) -> Result<Vec<Role>> {
-        let zone = self.zone();
-        let build = || WireRequest::get(Operation::ListRoles, self.tenant_path("roles"));
-        self.call(Operation::ListRoles, build, |r| decode::roles(r, zone))
-            .await
+        self.fetch_roles().await
     }
 }

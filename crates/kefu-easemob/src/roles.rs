@@ -1,6 +1,11 @@
 //! Roles: listing them, and turning a caller's role argument into a `roleId`.
 
-use kefu_core::{Error, Result};
+use kefu_core::model::Role;
+use kefu_core::{Error, Operation, Result};
+use kefu_http::WireRequest;
+
+use crate::client::EasemobClient;
+use crate::decode;
 
 /// The document's roles example lists `admin` as role_id 1 and `agent` as
 /// role_id 2, both `"role_type": "SYSTEM"`; custom roles of a tenant get
@@ -25,6 +30,16 @@ pub(crate) fn role_id(role: &str) -> Result<u64> {
             "roleId",
             format!("{role:?} is not a role id or one of admin, agent"),
         )),
+    }
+}
+
+impl EasemobClient {
+    /// GET `/api/tenants/{tenantId}/roles` (`AgentAdmin::list_roles`).
+    pub(crate) async fn fetch_roles(&self) -> Result<Vec<Role>> {
+        let zone = self.zone();
+        let build = || WireRequest::get(Operation::ListRoles, self.tenant_path("roles"));
+        self.call(Operation::ListRoles, build, |r| decode::roles(r, zone))
+            .await
     }
 }
 
