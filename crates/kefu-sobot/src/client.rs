@@ -77,8 +77,9 @@ pub struct SobotBuilder {
     shared_store: Option<Arc<dyn SharedStore>>,
     page_concurrency: Option<usize>,
     report_sign: Option<ReportSigner>,
-    /// A setting from the environment that did not parse, reported by `build`.
-    bad_setting: Option<(&'static str, String)>,
+    /// Settings from the environment that did not parse, in the order they
+    /// were read; `build` reports the first. Setting one by hand clears it.
+    unparsed: Vec<(&'static str, String)>,
 }
 
 impl fmt::Debug for SobotBuilder {
@@ -126,40 +127,47 @@ impl SobotBuilder {
         if let Some(unit) = get("KEFU_SOBOT_TS_UNIT") {
             match unit.parse::<TsUnit>() {
                 Ok(u) => b.ts_unit = Some(u),
-                Err(e) => b.bad_setting = Some(("KEFU_SOBOT_TS_UNIT", reason(&e))),
+                Err(e) => b.unparsed.push(("KEFU_SOBOT_TS_UNIT", reason(&e))),
             }
         }
         if let Some(zone) = get("KEFU_SOBOT_ZONE") {
             match zone.parse::<Zone>() {
                 Ok(z) => b.zone = Some(z),
-                Err(e) => b.bad_setting = Some(("KEFU_SOBOT_ZONE", reason(&e))),
+                Err(e) => b.unparsed.push(("KEFU_SOBOT_ZONE", reason(&e))),
             }
         }
         if let Some(pace) = get("KEFU_SOBOT_CHAT_PACE") {
             match crate::pacing::parse_pace(&pace) {
                 Ok(p) => b.chat_pace = Some(p),
-                Err(why) => b.bad_setting = Some(("KEFU_SOBOT_CHAT_PACE", why)),
+                Err(why) => b.unparsed.push(("KEFU_SOBOT_CHAT_PACE", why)),
             }
         }
         if let Some(n) = get("KEFU_SOBOT_PAGE_CONCURRENCY") {
             match n.trim().parse::<usize>() {
                 Ok(n) if n > 0 => b.page_concurrency = Some(n),
-                _ => {
-                    b.bad_setting = Some((
-                        "KEFU_SOBOT_PAGE_CONCURRENCY",
-                        format!("{n:?} is not a positive number"),
-                    ));
-                }
+                _ => b.unparsed.push((
+                    "KEFU_SOBOT_PAGE_CONCURRENCY",
+                    format!("{n:?} is not a positive number"),
+                )),
             }
         }
         b
     }
 
+    /// Applies a setting given by hand: the last setting of `key` wins, so
+    /// an unparsable environment value it replaces no longer fails `build`.
+    fn set(mut self, key: &'static str, f: impl FnOnce(&mut Self)) -> Self {
+        self.unparsed.retain(|(k, _)| *k != key);
+        f(&mut self);
+        self
+    }
+
     /// getTenantList pages in flight once the first page told the page
     /// count (default [`DEFAULT_PAGE_CONCURRENCY`], at least 1).
-    pub fn page_concurrency(mut self, pages: usize) -> Self {
-        self.page_concurrency = Some(pages.max(1));
-        self
+    pub fn page_concurrency(self, pages: usize) -> Self {
+        self.set("KEFU_SOBOT_PAGE_CONCURRENCY", |b| {
+            b.page_concurrency = Some(pages.max(1));
+        })
     }
 
     /// The base URL (`https://`, or `http://` to a loopback host only).
@@ -199,15 +207,13 @@ impl SobotBuilder {
     }
 
     /// The zone vendor times without an offset are read in (default UTC+8).
-    pub fn zone(mut self, zone: Zone) -> Self {
-        self.zone = Some(zone);
-        self
+    pub fn zone(self, zone: Zone) -> Self {
+        self.set("KEFU_SOBOT_ZONE", |b| b.zone = Some(zone))
     }
 
     /// The `ts` unit of the report endpoints (default milliseconds).
-    pub fn ts_unit(mut self, unit: TsUnit) -> Self {
-        self.ts_unit = Some(unit);
-        self
+    pub fn ts_unit(self, unit: TsUnit) -> Self {
+        self.set("KEFU_SOBOT_TS_UNIT", |b| b.ts_unit = Some(unit))
     }
 
     /// Timeouts and retries (default [`TransportConfig::default`]).
@@ -219,9 +225,8 @@ impl SobotBuilder {
     /// At most `calls` chatIndexPage calls per `per`, shared by every clone
     /// of the client (default [`DEFAULT_CHAT_PACE`], 20 per 61 s;
     /// `KEFU_SOBOT_CHAT_PACE` such as `20/61s`).
-    pub fn chat_pace(mut self, calls: u32, per: Duration) -> Self {
-        self.chat_pace = Some((calls, per));
-        self
+    pub fn chat_pace(self, calls: u32, per: Duration) -> Self {
+        self.set("KEFU_SOBOT_CHAT_PACE", |b| b.chat_pace = Some((calls, per)))
     }
 
     /// Where rate budgets are shared with other processes speaking for this
@@ -248,7 +253,7 @@ impl SobotBuilder {
 
     /// The client, or the first missing or bad setting.
     pub fn build(self) -> Result<SobotClient> {
-        if let Some((key, why)) = self.bad_setting {
+        if let Some((key, why)) = self.unparsed.into_iter().next() {
             return Err(Error::config(key, why));
         }
         let base = parse_base_url(
@@ -531,6 +536,45 @@ mod tests {
                 "{key}: {e}"
             );
         }
+    }
+
+    #[test]
+    fn the_last_setting_wins_and_every_bad_one_surfaces() {
+        let mut pairs = FULL.to_vec();
+        pairs.extend([
+            ("KEFU_SOBOT_TS_UNIT", "minutes"),
+            ("KEFU_SOBOT_ZONE", "Asia/Shanghai"),
+        ]);
+        let key_of = |b: SobotBuilder| match b.build().unwrap_err() {
+            Error::Config { key, .. } => key,
+            e => panic!("{e}"),
+        };
+        // The first bad one read is reported, not the last.
+        assert_eq!(
+            key_of(SobotBuilder::from_lookup(env(&pairs))),
+            "KEFU_SOBOT_TS_UNIT"
+        );
+        // Set by hand, it no longer fails; the other one still does.
+        let fixed = SobotBuilder::from_lookup(env(&pairs)).ts_unit(TsUnit::Seconds);
+        assert_eq!(key_of(fixed), "KEFU_SOBOT_ZONE");
+        let zone: Zone = "UTC+9".parse().unwrap();
+        let client = SobotBuilder::from_lookup(env(&pairs))
+            .zone(zone)
+            .ts_unit(TsUnit::Seconds)
+            .build()
+            .unwrap();
+        assert_eq!(client.shared.zone, zone);
+        // The same for the numeric settings.
+        let mut pairs = FULL.to_vec();
+        pairs.extend([
+            ("KEFU_SOBOT_PAGE_CONCURRENCY", "many"),
+            ("KEFU_SOBOT_CHAT_PACE", "often"),
+        ]);
+        SobotBuilder::from_lookup(env(&pairs))
+            .page_concurrency(2)
+            .chat_pace(10, Duration::from_secs(60))
+            .build()
+            .unwrap();
     }
 
     #[test]
