@@ -139,7 +139,7 @@ impl Transport {
                 }
                 Err(error) => error,
             };
-            span.record("outcome", tracing::field::display(error.kind_name()));
+            span.record("outcome", tracing::field::debug(error.kind()));
             // Safe to repeat: a read or idempotent write, a request that never
             // left (connect failed), or one refused with 429 before being
             // processed (RFC 6585).
@@ -352,15 +352,5 @@ pub fn is_ambiguous_write_failure(error: &Error) -> bool {
         Error::Transport { not_sent, .. } => !not_sent,
         Error::Vendor(e) => e.http_status.is_some_and(|s| s >= 500),
         _ => false,
-    }
-}
-
-trait KindName {
-    fn kind_name(&self) -> String;
-}
-
-impl KindName for Error {
-    fn kind_name(&self) -> String {
-        format!("{:?}", self.kind())
     }
 }
