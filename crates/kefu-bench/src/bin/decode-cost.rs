@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use kefu::time::Zone;
 use kefu_bench::args::Args;
+use kefu_bench::entry::Runtime;
 use kefu_bench::raw::{Login, RawEasemob};
 use kefu_bench::stats::Summary;
 use kefu_http::WireResponse;
@@ -22,18 +23,8 @@ use kefu_testkit::sandbox::{SeedConfig, easemob};
 use serde_json::{Value, json};
 
 fn main() -> ExitCode {
-    let result = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(Into::into)
-        .and_then(|rt| rt.block_on(run()));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("decode-cost: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    kefu_bench::entry::block_on("decode-cost", Runtime::CurrentThread, run)
+        .map_or(ExitCode::FAILURE, |()| ExitCode::SUCCESS)
 }
 
 /// Microseconds per call of `f`, over `reps` calls.

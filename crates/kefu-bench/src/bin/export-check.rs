@@ -14,14 +14,13 @@ use kefu_bench::args::Args;
 use serde_json::Value;
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("export-check: {e}");
-            ExitCode::from(2)
+    kefu_bench::entry::report("export-check", run()).map_or(ExitCode::from(2), |ok| {
+        if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
         }
-    }
+    })
 }
 
 fn run() -> kefu_bench::Result<bool> {

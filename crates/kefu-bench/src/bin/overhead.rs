@@ -27,26 +27,15 @@ use kefu::easemob::{EasemobBuilder, EasemobClient};
 use kefu::model::{AgentQuery, SessionQuery, SessionTime};
 use kefu::{AgentAdmin, SessionHistory};
 use kefu_bench::args::Args;
+use kefu_bench::entry::Runtime;
 use kefu_bench::raw::{Login, RawEasemob, export_params};
 use kefu_bench::stats::Summary;
 use kefu_testkit::sandbox::{SeedConfig, easemob};
 use serde_json::{Value, json};
 
 fn main() -> ExitCode {
-    // As the CLI runs: a multi-threaded runtime with two workers.
-    let result = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(Into::into)
-        .and_then(|rt| rt.block_on(run()));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("overhead: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    kefu_bench::entry::block_on("overhead", Runtime::MultiThread, run)
+        .map_or(ExitCode::FAILURE, |()| ExitCode::SUCCESS)
 }
 
 /// The window every session lies in (May 2024, UTC+8, with room).

@@ -17,6 +17,7 @@ use kefu::SessionHistory;
 use kefu::sobot::SobotBuilder;
 use kefu::transport::TransportConfig;
 use kefu_bench::args::Args;
+use kefu_bench::entry::Runtime;
 use kefu_testkit::sandbox::{SeedConfig, sobot};
 use tokio::time::Instant;
 
@@ -24,20 +25,13 @@ use tokio::time::Instant;
 const LIMIT: usize = 20;
 
 fn main() -> ExitCode {
-    let result = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .map_err(Into::into)
-        .and_then(|rt| rt.block_on(run()));
-    match result {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("pacing: {e}");
-            ExitCode::from(2)
+    kefu_bench::entry::block_on("pacing", Runtime::Paused, run).map_or(ExitCode::from(2), |met| {
+        if met {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
         }
-    }
+    })
 }
 
 async fn run() -> kefu_bench::Result<bool> {

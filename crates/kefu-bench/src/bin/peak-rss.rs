@@ -10,13 +10,7 @@ use kefu_bench::args::Args;
 use kefu_bench::rss::measure;
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("peak-rss: {e}");
-            ExitCode::from(2)
-        }
-    }
+    kefu_bench::entry::report("peak-rss", run()).map_or(ExitCode::from(2), |code| code)
 }
 
 fn run() -> kefu_bench::Result<ExitCode> {

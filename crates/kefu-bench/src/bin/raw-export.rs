@@ -16,21 +16,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use kefu_bench::args::Args;
+use kefu_bench::entry::Runtime;
 use kefu_bench::raw::{Login, RawEasemob, export_params};
 
 fn main() -> ExitCode {
-    let result = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(Into::into)
-        .and_then(|rt| rt.block_on(run()));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("raw-export: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    kefu_bench::entry::block_on("raw-export", Runtime::CurrentThread, run)
+        .map_or(ExitCode::FAILURE, |()| ExitCode::SUCCESS)
 }
 
 async fn run() -> kefu_bench::Result<()> {

@@ -13,22 +13,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kefu_bench::args::Args;
+use kefu_bench::entry::Runtime;
 use kefu_bench::raw::{Login, RawEasemob, export_params};
 
 fn main() -> ExitCode {
-    let result = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(Into::into)
-        .and_then(|rt| rt.block_on(run()));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("sandbox-load: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    kefu_bench::entry::block_on("sandbox-load", Runtime::MultiThread, run)
+        .map_or(ExitCode::FAILURE, |()| ExitCode::SUCCESS)
 }
 
 async fn run() -> kefu_bench::Result<()> {

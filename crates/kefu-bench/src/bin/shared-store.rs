@@ -12,32 +12,25 @@
 //! "reserve_us", "lock_unlock_us", "contended_reserves_per_s"}]}`.
 #![allow(clippy::print_stdout)]
 
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kefu::Secret;
 use kefu::shared::{MemoryStore, RateBudget, SharedStore};
 use kefu_bench::args::Args;
+use kefu_bench::entry::Runtime;
 use kefu_store::{FileStore, RedisStore};
 use serde_json::{Value, json};
 
-fn main() -> std::process::ExitCode {
-    let result = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(Into::into)
-        .and_then(|rt| rt.block_on(run()));
-    match result {
-        Ok(report) => {
+fn main() -> ExitCode {
+    kefu_bench::entry::block_on("shared-store", Runtime::MultiThread, run).map_or(
+        ExitCode::from(2),
+        |report| {
             println!("{report}");
-            std::process::ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("shared-store: {e}");
-            std::process::ExitCode::from(2)
-        }
-    }
+            ExitCode::SUCCESS
+        },
+    )
 }
 
 type Opener = Box<dyn Fn() -> kefu_bench::Result<Arc<dyn SharedStore>>>;

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use kefu::{Operation, Vendor};
 use kefu_bench::args::Args;
+use kefu_bench::entry::Runtime;
 use kefu_bench::raw::{Login, RawEasemob};
 use kefu_bench::stats::Summary;
 use kefu_http::{Transport, TransportConfig, WireRequest, parse_base_url};
@@ -17,19 +18,8 @@ use kefu_testkit::sandbox::{SeedConfig, easemob};
 use serde_json::json;
 
 fn main() -> ExitCode {
-    let result = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(Into::into)
-        .and_then(|rt| rt.block_on(run()));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("transport-cost: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    kefu_bench::entry::block_on("transport-cost", Runtime::MultiThread, run)
+        .map_or(ExitCode::FAILURE, |()| ExitCode::SUCCESS)
 }
 
 async fn run() -> kefu_bench::Result<()> {
