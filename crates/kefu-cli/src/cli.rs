@@ -26,8 +26,8 @@ pub struct Cli {
     /// Which vendor the command talks to [env: KEFU_VENDOR].
     // The environment variables of these options are read by the CLI, not by
     // clap, so that a set-but-empty variable counts as unset.
-    #[arg(long, global = true, value_enum)]
-    pub vendor: Option<VendorArg>,
+    #[arg(long, global = true, value_parser = vendor_parser())]
+    pub vendor: Option<kefu::Vendor>,
 
     /// Run against an embedded, seeded emulator of the vendor: no
     /// credentials, no network [env: KEFU_SANDBOX=1].
@@ -74,22 +74,21 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// A vendor, as spelled on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VendorArg {
-    /// Sobot (智齿).
-    Sobot,
-    /// Easemob Kefu (环信客服云).
-    Easemob,
-}
+/// The `--vendor` values: the registry's names (a vendor that is not
+/// listed, like the test vendor, is accepted but hidden from help).
+fn vendor_parser() -> impl clap::builder::TypedValueParser<Value = kefu::Vendor> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
-impl From<VendorArg> for kefu::Vendor {
-    fn from(v: VendorArg) -> Self {
-        match v {
-            VendorArg::Sobot => kefu::Vendor::Sobot,
-            VendorArg::Easemob => kefu::Vendor::Easemob,
-        }
-    }
+    let values = kefu::registry::all().iter().map(|d| {
+        PossibleValue::new(d.vendor.as_str())
+            .help(d.title)
+            .hide(!d.listed)
+    });
+    PossibleValuesParser::new(values).try_map(|name: String| {
+        kefu::registry::find(&name)
+            .map(|d| d.vendor)
+            .ok_or("not a vendor of this build")
+    })
 }
 
 /// How records are written to stdout.
