@@ -107,26 +107,6 @@ impl From<Connected> for Client {
     }
 }
 
-#[cfg(feature = "sobot")]
-impl From<kefu_sobot::SobotClient> for Client {
-    fn from(client: kefu_sobot::SobotClient) -> Self {
-        let base = client.clone();
-        Self {
-            inner: Arc::new(client),
-            scoper: Some(Arc::new(move |code| {
-                Arc::new(base.for_tenant(code)) as Arc<dyn Kefu>
-            })),
-        }
-    }
-}
-
-#[cfg(feature = "easemob")]
-impl From<kefu_easemob::EasemobClient> for Client {
-    fn from(client: kefu_easemob::EasemobClient) -> Self {
-        Self::from_provider(client)
-    }
-}
-
 type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// Builds a [`Client`], picking the vendor from [`ClientBuilder::vendor`] or

@@ -93,3 +93,27 @@ pub fn listed_vendors() -> &'static [Vendor] {
     static LISTED: OnceLock<Vec<Vendor>> = OnceLock::new();
     LISTED.get_or_init(|| listed().map(|d| d.vendor).collect())
 }
+
+// A vendor client made by hand converts like one its descriptor built.
+
+#[cfg(feature = "sobot")]
+impl From<kefu_sobot::SobotClient> for crate::Client {
+    fn from(client: kefu_sobot::SobotClient) -> Self {
+        use std::sync::Arc;
+
+        let base = client.clone();
+        crate::Client::from(Connected {
+            client: Arc::new(client),
+            scoper: Some(Arc::new(move |code| {
+                Arc::new(base.for_tenant(code)) as Arc<dyn kefu_core::Kefu>
+            })),
+        })
+    }
+}
+
+#[cfg(feature = "easemob")]
+impl From<kefu_easemob::EasemobClient> for crate::Client {
+    fn from(client: kefu_easemob::EasemobClient) -> Self {
+        crate::Client::from_provider(client)
+    }
+}
