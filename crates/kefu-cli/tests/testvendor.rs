@@ -204,3 +204,21 @@ fn the_shipped_binary_does_not_contain_the_test_vendor() {
         .expect("the facade is a dependency");
     assert!(!facade.contains("testvendor"), "{facade}");
 }
+
+/// `--sandbox` asks testkit for the vendor's emulator; a vendor without one
+/// is a usage error, and nothing is started or sent.
+#[test]
+fn a_vendor_without_an_emulator_has_no_sandbox() {
+    let home = Home::new();
+    let ran = run(
+        &home,
+        &[],
+        &["--sandbox", "--vendor", "testvendor", "roles", "list"],
+    );
+    ran.assert_error(2);
+    assert!(
+        ran.stderr.contains("kefu: no sandbox for testvendor"),
+        "{}",
+        ran.stderr
+    );
+}
