@@ -14,11 +14,8 @@ use kefu::Secret;
 #[command(
     name = "kefu",
     version,
-    about = "Sobot (智齿) and Easemob Kefu (环信客服云) from a terminal",
-    long_about = "Sobot (智齿) and Easemob Kefu (环信客服云) from a terminal.\n\n\
-        Credentials come from the environment (KEFU_EASEMOB_*, KEFU_SOBOT_*) or a config \
-        file profile; --sandbox runs any command against an embedded, seeded emulator \
-        with no credentials and no network.",
+    about = about(),
+    long_about = long_about(),
     after_help = "Example: kefu --sandbox --vendor easemob sessions export --from 2024-05-01 --to 2024-05-31 --out sessions-2024-05.jsonl",
     propagate_version = true
 )]
@@ -72,6 +69,29 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `Sobot (智齿) and Easemob Kefu (环信客服云) from a terminal`: the listed
+/// vendors' titles, in registry order.
+fn about() -> String {
+    let titles: Vec<&str> = kefu::registry::listed().map(|d| d.title).collect();
+    format!("{} from a terminal", titles.join(" and "))
+}
+
+/// The about line, then where settings come from: each listed vendor's
+/// `KEFU_<NAME>_*` prefix, by name.
+fn long_about() -> String {
+    let mut prefixes: Vec<String> = kefu::registry::listed()
+        .map(|d| format!("KEFU_{}_*", d.vendor.as_str().to_ascii_uppercase()))
+        .collect();
+    prefixes.sort();
+    format!(
+        "{}.\n\nCredentials come from the environment ({}) or a config file profile; \
+         --sandbox runs any command against an embedded, seeded emulator with no \
+         credentials and no network.",
+        about(),
+        prefixes.join(", ")
+    )
 }
 
 /// The `--vendor` values: the registry's names (a vendor that is not
