@@ -222,3 +222,30 @@ fn a_vendor_without_an_emulator_has_no_sandbox() {
         ran.stderr
     );
 }
+
+/// A vendor answering garbage, wrong types or overflowing numbers: a typed
+/// error (exit 6), never a panic, and no half-printed list.
+#[test]
+fn garbage_answers_are_a_decode_error_not_a_panic() {
+    let served = Served::start();
+    let home = Home::new();
+    for body in [
+        "<html>oops</html>",
+        r#"{"agents": [{"email": 18446744073709551616}]}"#,
+        r#"{"agents": "many"}"#,
+        r#"{"roles": [{"id": null}]}"#,
+    ] {
+        served.sandbox.answer_with(body);
+        for args in [&["agents", "list"][..], &["roles", "list"]] {
+            let ran = served.run(&home, &[], args);
+            if ran.code == 0 {
+                // A body that is valid for the other endpoint's shape.
+                continue;
+            }
+            ran.assert_error(6);
+            assert!(ran.stderr.starts_with("kefu: "), "{body}: {}", ran.stderr);
+            assert!(!ran.stderr.contains("panicked"), "{body}: {}", ran.stderr);
+            assert!(ran.stdout.is_empty(), "{body}: {}", ran.stdout);
+        }
+    }
+}

@@ -19,6 +19,9 @@ pub const TOKEN: &str = "testvendor-token-s3cr3t";
 
 struct Shared {
     requests: AtomicUsize,
+    /// When set, every authorized request gets this body (status 200)
+    /// instead: how tests play a vendor that answers garbage.
+    answer: std::sync::Mutex<Option<String>>,
 }
 
 /// A running sandbox; stops when dropped.
@@ -40,6 +43,7 @@ impl TestVendorSandbox {
     pub async fn start() -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
             requests: AtomicUsize::new(0),
+            answer: std::sync::Mutex::new(None),
         });
         let app = Router::new()
             .route("/v1/agents", get(agents))
@@ -67,6 +71,13 @@ impl TestVendorSandbox {
         ]
     }
 
+    /// From now on, answer every authorized request with `body` (200).
+    pub fn answer_with(&self, body: &str) {
+        if let Ok(mut answer) = self.shared.answer.lock() {
+            *answer = Some(body.to_owned());
+        }
+    }
+
     /// How many requests reached it.
     pub fn requests(&self) -> usize {
         self.shared.requests.load(Ordering::SeqCst)
@@ -79,22 +90,29 @@ impl Drop for TestVendorSandbox {
     }
 }
 
-fn authorized(shared: &Shared, headers: &HeaderMap) -> Result<(), (StatusCode, Json<Value>)> {
+/// A refusal or a forced answer, in place of the endpoint's own.
+type Early = (StatusCode, String);
+
+fn authorized(shared: &Shared, headers: &HeaderMap) -> Result<(), Early> {
     shared.requests.fetch_add(1, Ordering::SeqCst);
     let expected = format!("Bearer {TOKEN}");
     match headers.get("authorization").and_then(|v| v.to_str().ok()) {
-        Some(got) if got == expected => Ok(()),
-        _ => Err((
-            StatusCode::UNAUTHORIZED,
-            Json(json!({"error": "bad token"})),
-        )),
+        Some(got) if got == expected => {}
+        _ => {
+            let body: Value = json!({"error": "bad token"});
+            return Err((StatusCode::UNAUTHORIZED, body.to_string()));
+        }
+    }
+    match shared.answer.lock().ok().and_then(|a| a.clone()) {
+        Some(forced) => Err((StatusCode::OK, forced)),
+        None => Ok(()),
     }
 }
 
 async fn agents(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-) -> Result<Json<AgentsPage>, (StatusCode, Json<Value>)> {
+) -> Result<Json<AgentsPage>, Early> {
     authorized(&shared, &headers)?;
     let agents = [("ann@example.com", "Ann"), ("bo@example.com", "Bo")]
         .into_iter()
@@ -109,7 +127,7 @@ async fn agents(
 async fn roles(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-) -> Result<Json<RolesPage>, (StatusCode, Json<Value>)> {
+) -> Result<Json<RolesPage>, Early> {
     authorized(&shared, &headers)?;
     let roles = vec![WireRole {
         id: "r1".to_owned(),
