@@ -5,7 +5,7 @@ use std::sync::Arc;
 use kefu_core::{Kefu, Result, Vendor};
 use kefu_http::vendor::{Connect, Connected, Scope, Setting, VendorDescriptor};
 
-use crate::SobotBuilder;
+use crate::{SobotBuilder, SobotClient};
 
 /// Sobot's descriptor, listed by the `kefu` facade's registry.
 pub static DESCRIPTOR: VendorDescriptor = VendorDescriptor {
@@ -56,12 +56,17 @@ fn connect(c: Connect<'_>) -> Result<Connected> {
     if let Some(store) = c.shared_store {
         b = b.shared_store(store);
     }
-    let client = b.build()?;
+    b.build().map(connected)
+}
+
+/// `client` as the registry hands clients out: with its merchant scoper
+/// ([`SobotClient::for_tenant`]).
+pub fn connected(client: SobotClient) -> Connected {
     let base = client.clone();
-    Ok(Connected {
+    Connected {
         client: Arc::new(client),
         scoper: Some(Arc::new(move |code| {
             Arc::new(base.for_tenant(code)) as Arc<dyn Kefu>
         })),
-    })
+    }
 }

@@ -52,7 +52,7 @@ pub use client::{
     DEFAULT_BASE_URL, DEFAULT_CHAT_PACE, DEFAULT_PAGE_CONCURRENCY, SobotBuilder, SobotClient,
     TsUnit,
 };
-pub use descriptor::DESCRIPTOR;
+pub use descriptor::{DESCRIPTOR, connected};
 pub use sign::{ReportSigner, SignInput};
 pub use staff::{ROLES, role_id};
 pub use tenants::DEFAULT_TENANT_PAGE_SIZE;

@@ -99,15 +99,7 @@ pub fn listed_vendors() -> &'static [Vendor] {
 #[cfg(feature = "sobot")]
 impl From<kefu_sobot::SobotClient> for crate::Client {
     fn from(client: kefu_sobot::SobotClient) -> Self {
-        use std::sync::Arc;
-
-        let base = client.clone();
-        crate::Client::from(Connected {
-            client: Arc::new(client),
-            scoper: Some(Arc::new(move |code| {
-                Arc::new(base.for_tenant(code)) as Arc<dyn kefu_core::Kefu>
-            })),
-        })
+        crate::Client::from(kefu_sobot::connected(client))
     }
 }
 
