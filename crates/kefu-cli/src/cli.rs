@@ -14,11 +14,8 @@ use kefu::Secret;
 #[command(
     name = "kefu",
     version,
-    about = "Sobot (智齿) and Easemob Kefu (环信客服云) from a terminal",
-    long_about = "Sobot (智齿) and Easemob Kefu (环信客服云) from a terminal.\n\n\
-        Credentials come from the environment (KEFU_EASEMOB_*, KEFU_SOBOT_*) or a config \
-        file profile; --sandbox runs any command against an embedded, seeded emulator \
-        with no credentials and no network.",
+    about = about(),
+    long_about = long_about(),
     after_help = "Example: kefu --sandbox --vendor easemob sessions export --from 2024-05-01 --to 2024-05-31 --out sessions-2024-05.jsonl",
     propagate_version = true
 )]
@@ -26,8 +23,8 @@ pub struct Cli {
     /// Which vendor the command talks to [env: KEFU_VENDOR].
     // The environment variables of these options are read by the CLI, not by
     // clap, so that a set-but-empty variable counts as unset.
-    #[arg(long, global = true, value_enum)]
-    pub vendor: Option<VendorArg>,
+    #[arg(long, global = true, value_parser = vendor_parser())]
+    pub vendor: Option<kefu::Vendor>,
 
     /// Run against an embedded, seeded emulator of the vendor: no
     /// credentials, no network [env: KEFU_SANDBOX=1].
@@ -74,22 +71,44 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// A vendor, as spelled on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VendorArg {
-    /// Sobot (智齿).
-    Sobot,
-    /// Easemob Kefu (环信客服云).
-    Easemob,
+/// `Sobot (智齿) and Easemob Kefu (环信客服云) from a terminal`: the listed
+/// vendors' titles, in registry order.
+fn about() -> String {
+    let titles: Vec<&str> = kefu::registry::listed().map(|d| d.title).collect();
+    format!("{} from a terminal", titles.join(" and "))
 }
 
-impl From<VendorArg> for kefu::Vendor {
-    fn from(v: VendorArg) -> Self {
-        match v {
-            VendorArg::Sobot => kefu::Vendor::Sobot,
-            VendorArg::Easemob => kefu::Vendor::Easemob,
-        }
-    }
+/// The about line, then where settings come from: each listed vendor's
+/// `KEFU_<NAME>_*` prefix, by name.
+fn long_about() -> String {
+    let mut prefixes: Vec<String> = kefu::registry::listed()
+        .map(|d| format!("KEFU_{}_*", d.vendor.as_str().to_ascii_uppercase()))
+        .collect();
+    prefixes.sort();
+    format!(
+        "{}.\n\nCredentials come from the environment ({}) or a config file profile; \
+         --sandbox runs any command against an embedded, seeded emulator with no \
+         credentials and no network.",
+        about(),
+        prefixes.join(", ")
+    )
+}
+
+/// The `--vendor` values: the registry's names (a vendor that is not
+/// listed, like the test vendor, is accepted but hidden from help).
+fn vendor_parser() -> impl clap::builder::TypedValueParser<Value = kefu::Vendor> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+
+    let values = kefu::registry::all().iter().map(|d| {
+        PossibleValue::new(d.vendor.as_str())
+            .help(d.title)
+            .hide(!d.listed)
+    });
+    PossibleValuesParser::new(values).try_map(|name: String| {
+        kefu::registry::find(&name)
+            .map(|d| d.vendor)
+            .ok_or("not a vendor of this build")
+    })
 }
 
 /// How records are written to stdout.

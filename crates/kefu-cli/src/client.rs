@@ -5,7 +5,6 @@ use std::sync::Arc;
 use kefu::{Capabilities, Client, ClientBuilder, Error, Operation, Vendor};
 use kefu_testkit::sandbox::Sandbox;
 
-use crate::cli::VendorArg;
 use crate::config::Settings;
 use crate::exit::Failure;
 
@@ -22,17 +21,12 @@ pub struct Connection {
 }
 
 /// The vendor from `--vendor` / `KEFU_VENDOR`, else the config file.
-pub fn resolve_vendor(flag: Option<VendorArg>, settings: &Settings) -> Result<Vendor, Error> {
+pub fn resolve_vendor(flag: Option<Vendor>, settings: &Settings) -> Result<Vendor, Error> {
     if let Some(v) = flag {
-        return Ok(v.into());
+        return Ok(v);
     }
     match settings.get("KEFU_VENDOR") {
-        Some(v) => v.parse().map_err(|_| {
-            Error::config(
-                "KEFU_VENDOR",
-                format!("must be `sobot` or `easemob`, not {v:?}"),
-            )
-        }),
+        Some(v) => kefu::registry::parse("KEFU_VENDOR", &v),
         None => Err(Error::config("KEFU_VENDOR", "is not set: which vendor?")),
     }
 }
@@ -83,43 +77,15 @@ pub async fn connect(
     }
 }
 
-/// What `vendor` offers, from a client built with placeholder settings
-/// (building sends nothing). `None` if this build cannot make one.
+/// What `vendor` offers, from its descriptor (no client, nothing sent).
+/// `None` if this build does not have it.
 pub fn probe_capabilities(vendor: Vendor) -> Option<Capabilities> {
-    // Only the credentials get a placeholder: every other setting (base URL,
-    // zone, ...) keeps its default, so a strict parser cannot refuse it.
-    let placeholder = |key: &str| -> Option<String> {
-        const CREDENTIALS: [&str; 6] = [
-            "_TENANT_ID",
-            "_CLIENT_ID",
-            "_SECRET_ID",
-            "_UNION_CODE",
-            "_UNION_KEY",
-            "_EMAIL",
-        ];
-        if key.ends_with("_EMAIL") {
-            Some("probe@kefu.invalid".to_owned())
-        } else if CREDENTIALS.iter().any(|c| key.ends_with(c)) {
-            Some("1".to_owned())
-        } else {
-            None
-        }
-    };
-    ClientBuilder::new()
-        .lookup(placeholder)
-        .vendor(vendor)
-        .build()
-        .ok()
-        .map(|c| c.capabilities())
+    kefu::registry::get(vendor).map(|d| d.capabilities())
 }
 
 /// The vendors of this build that offer `op`.
 pub fn offering(op: Operation) -> Vec<Vendor> {
-    kefu::built_vendors()
-        .iter()
-        .copied()
-        .filter(|v| probe_capabilities(*v).is_some_and(|c| c.supports(op)))
-        .collect()
+    kefu::registry::offering(op)
 }
 
 #[cfg(test)]
@@ -139,7 +105,7 @@ mod tests {
         }));
         assert_eq!(resolve_vendor(None, &file).expect("file"), Vendor::Sobot);
         assert_eq!(
-            resolve_vendor(Some(VendorArg::Easemob), &file).expect("flag"),
+            resolve_vendor(Some(Vendor::Easemob), &file).expect("flag"),
             Vendor::Easemob
         );
     }

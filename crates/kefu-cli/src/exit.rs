@@ -118,28 +118,16 @@ pub fn code_of(e: &Error) -> u8 {
     }
 }
 
-/// The credentials a vendor signs or logs in with.
-fn credential_keys(vendor: Vendor) -> &'static str {
-    match vendor {
-        Vendor::Sobot => "KEFU_SOBOT_UNION_CODE, KEFU_SOBOT_UNION_KEY and KEFU_SOBOT_EMAIL",
-        _ => "KEFU_EASEMOB_TENANT_ID, KEFU_EASEMOB_CLIENT_ID and KEFU_EASEMOB_SECRET_ID",
-    }
-}
-
-fn base_url_key(vendor: Vendor) -> &'static str {
-    match vendor {
-        Vendor::Sobot => "KEFU_SOBOT_BASE_URL",
-        _ => "KEFU_EASEMOB_BASE_URL",
-    }
-}
-
 fn hint_for(e: &Error, offering: &dyn Fn(Operation) -> Vec<Vendor>) -> Option<String> {
     match e {
-        Error::Config { key, .. } if key == "KEFU_VENDOR" => {
-            Some("pass --vendor sobot|easemob or set KEFU_VENDOR".to_owned())
-        }
+        Error::Config { key, .. } if key == "KEFU_VENDOR" => Some(format!(
+            "pass --vendor {} or set KEFU_VENDOR",
+            crate::vendors::choices()
+        )),
         Error::Config { key, .. } if key.starts_with("KEFU_") => Some(format!("check {key}")),
-        Error::Authentication(v) => Some(format!("check {}", credential_keys(v.vendor))),
+        Error::Authentication(v) => {
+            crate::vendors::credential_keys(v.vendor).map(|keys| format!("check {keys}"))
+        }
         Error::Unsupported { vendor, operation } => {
             let others: Vec<String> = offering(*operation)
                 .into_iter()
@@ -153,7 +141,7 @@ fn hint_for(e: &Error, offering: &dyn Fn(Operation) -> Vec<Vendor>) -> Option<St
             })
         }
         Error::Transport { vendor, .. } | Error::Timeout { vendor, .. } => {
-            Some(format!("check {} and the network", base_url_key(*vendor)))
+            crate::vendors::base_url_key(*vendor).map(|key| format!("check {key} and the network"))
         }
         Error::RateLimited {
             retry_after: Some(wait),

@@ -17,6 +17,7 @@ mod sandbox;
 mod shared_store;
 mod signal;
 mod usage;
+mod vendors;
 mod window;
 
 use std::io::Write;
@@ -34,10 +35,10 @@ fn main() -> ExitCode {
     };
     let json_errors = json_error::wanted(cli.output);
     // For JSON errors that do not name a vendor themselves.
-    let vendor = cli.vendor.map(kefu::Vendor::from).or_else(|| {
+    let vendor = cli.vendor.or_else(|| {
         std::env::var("KEFU_VENDOR")
             .ok()
-            .and_then(|v| v.trim().parse().ok())
+            .and_then(|v| kefu::registry::find(&v).map(|d| d.vendor))
     });
     init_tracing();
     let result = tokio::runtime::Builder::new_multi_thread()

@@ -11,20 +11,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use kefu::Vendor;
-use kefu_testkit::sandbox::easemob::EasemobEmulator;
-use kefu_testkit::sandbox::sobot::SobotEmulator;
-use kefu_testkit::sandbox::{Emulator, Sandbox, SeedConfig};
+use kefu_testkit::sandbox::{Emulator, Sandbox, SeedConfig, emulator_of};
 
 use crate::cli::ServeArgs;
 use crate::exit::Failure;
 
 /// The seeded emulator of `vendor`.
 pub fn emulator(vendor: Vendor, seed: SeedConfig) -> Result<Arc<dyn Emulator>, Failure> {
-    match vendor {
-        Vendor::Sobot => Ok(SobotEmulator::new(seed)),
-        Vendor::Easemob => Ok(EasemobEmulator::new(seed)),
-        other => Err(Failure::usage(format!("no sandbox for {other}"))),
-    }
+    emulator_of(vendor, seed).ok_or_else(|| Failure::usage(format!("no sandbox for {vendor}")))
 }
 
 /// Starts `vendor`'s emulator with the default seed on a free loopback port.

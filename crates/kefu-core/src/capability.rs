@@ -9,29 +9,44 @@ use std::str::FromStr;
 
 use crate::error::{Error, Result};
 
-/// A customer-service cloud kefu can talk to.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum Vendor {
-    /// Sobot (智齿科技), e-commerce platform API.
-    Sobot,
-    /// Easemob Kefu (环信客服云), API open platform.
-    Easemob,
-}
+/// A customer-service cloud kefu can talk to, by its lowercase name.
+///
+/// A name, not a closed list: each vendor crate names its own vendor
+/// (`Vendor::new("udesk")`) in its descriptor, so adding a vendor does not
+/// touch this crate. The two vendors kefu ships keep their constants.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Vendor(&'static str);
 
+#[allow(non_upper_case_globals)] // Spelled like the enum variants they replace.
 impl Vendor {
-    /// Every vendor kefu knows, built or not.
+    /// Sobot (智齿科技), e-commerce platform API.
+    pub const Sobot: Vendor = Vendor("sobot");
+    /// Easemob Kefu (环信客服云), API open platform.
+    pub const Easemob: Vendor = Vendor("easemob");
+
+    /// Every vendor kefu ships, built or not.
     pub const ALL: [Vendor; 2] = [Vendor::Sobot, Vendor::Easemob];
+
+    /// A vendor named `name`: lowercase ASCII, as used in config, env and
+    /// the CLI (`KEFU_VENDOR=name`).
+    pub const fn new(name: &'static str) -> Self {
+        Vendor(name)
+    }
 
     /// The lowercase name used in config, env and the CLI.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Vendor::Sobot => "sobot",
-            Vendor::Easemob => "easemob",
+        self.0
+    }
+}
+
+impl fmt::Debug for Vendor {
+    // As the enum printed it (`Sobot`), so Debug output stays the same.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut chars = self.0.chars();
+        if let Some(first) = chars.next() {
+            write!(f, "{}", first.to_ascii_uppercase())?;
         }
+        f.write_str(chars.as_str())
     }
 }
 
@@ -41,16 +56,32 @@ impl fmt::Display for Vendor {
     }
 }
 
+impl serde::Serialize for Vendor {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Vendor {
+    /// Only the vendors kefu ships can be read back: a name is `'static`.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl FromStr for Vendor {
     type Err = Error;
 
+    /// The vendors kefu ships (any case); a build's registry (the `kefu`
+    /// facade) also knows the vendors of extra crates.
     fn from_str(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "sobot" => Ok(Vendor::Sobot),
-            "easemob" => Ok(Vendor::Easemob),
-            other => Err(Error::invalid(
+        let name = s.trim().to_ascii_lowercase();
+        match Vendor::ALL.iter().find(|v| v.0 == name) {
+            Some(v) => Ok(*v),
+            None => Err(Error::invalid(
                 "vendor",
-                format!("must be `sobot` or `easemob`, not {other:?}"),
+                format!("must be `sobot` or `easemob`, not {name:?}"),
             )),
         }
     }
@@ -194,6 +225,21 @@ mod tests {
         let err = caps.check(Operation::ListTenants).unwrap_err();
         assert_eq!(err.to_string(), "easemob does not support tenants.list");
         assert_eq!(caps.unsupported().count(), Operation::ALL.len() - 1);
+    }
+
+    #[test]
+    fn a_vendor_is_its_name_in_every_form() {
+        let v = Vendor::new("udesk");
+        assert_eq!(v.to_string(), "udesk");
+        assert_eq!(format!("{v:?}"), "Udesk");
+        assert_eq!(format!("{:?}", Vendor::Easemob), "Easemob");
+        assert_eq!(serde_json::to_string(&Vendor::Sobot).unwrap(), "\"sobot\"");
+        assert_eq!(
+            serde_json::from_str::<Vendor>("\"easemob\"").unwrap(),
+            Vendor::Easemob
+        );
+        assert!(serde_json::from_str::<Vendor>("\"udesk\"").is_err());
+        assert!(matches!(Vendor::Sobot, Vendor::Sobot));
     }
 
     #[test]

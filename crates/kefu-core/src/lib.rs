@@ -32,6 +32,7 @@ pub mod time;
 pub mod validate;
 
 mod agent_admin;
+mod kefu;
 mod reports;
 mod session_history;
 mod tenant_admin;
@@ -40,6 +41,7 @@ pub use agent_admin::AgentAdmin;
 pub use capability::{Capabilities, Operation, Provider, Vendor};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, ErrorKind, Result, VendorError};
+pub use kefu::Kefu;
 pub use reports::Reports;
 pub use secret::Secret;
 pub use session_history::SessionHistory;

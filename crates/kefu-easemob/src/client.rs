@@ -38,7 +38,7 @@ pub const DEFAULT_BASE_URL: &str = "https://kefu.easemob.com";
 pub const DEFAULT_PAGE_CONCURRENCY: usize = 4;
 
 /// The operations this client offers; everything else is `Unsupported`.
-const SUPPORTED: &[Operation] = &[
+pub(crate) const SUPPORTED: &[Operation] = &[
     Operation::ListAgents,
     Operation::AddAgent,
     Operation::UpdateAgent,

@@ -40,6 +40,7 @@
 mod agents;
 mod client;
 pub mod decode;
+mod descriptor;
 mod error_map;
 mod reports;
 mod roles;
@@ -53,6 +54,7 @@ pub use client::{
     DEFAULT_BASE_URL, DEFAULT_PAGE_CONCURRENCY, ENV_BASE_URL, ENV_CLIENT_ID, ENV_PAGE_CONCURRENCY,
     ENV_SECRET_ID, ENV_TENANT_ID, ENV_ZONE, EasemobBuilder, EasemobClient,
 };
+pub use descriptor::DESCRIPTOR;
 pub use sessions::MAX_SESSION_PAGE_SIZE;
 pub use shared_token::{REFRESH_LEASE, REFRESH_WAIT, SharedTokenStore};
 pub use token::{AccessToken, MemoryTokenStore, TokenStore};

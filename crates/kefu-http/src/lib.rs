@@ -21,6 +21,7 @@ pub mod record;
 pub mod redact;
 pub mod request;
 pub mod transport;
+pub mod vendor;
 
 pub use endpoint::parse_base_url;
 pub use observe::{Exchange, ExchangeObserver, Hooks};
@@ -29,3 +30,4 @@ pub use policy::{RetryPolicy, TransportConfig};
 pub use record::FolderRecorder;
 pub use request::{WireRequest, WireResponse};
 pub use transport::{Transport, is_ambiguous_write_failure, status_error};
+pub use vendor::VendorDescriptor;

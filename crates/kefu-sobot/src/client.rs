@@ -359,7 +359,7 @@ impl fmt::Debug for SobotClient {
 }
 
 /// What this client offers: the twelve operations of the document.
-const SUPPORTED: &[Operation] = &[
+pub(crate) const SUPPORTED: &[Operation] = &[
     Operation::ListTenants,
     Operation::AddTenant,
     Operation::UpdateTenant,

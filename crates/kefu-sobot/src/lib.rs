@@ -38,6 +38,7 @@
 mod chats;
 mod client;
 pub mod decode;
+mod descriptor;
 mod error_map;
 pub mod pacing;
 mod reports;
@@ -51,6 +52,7 @@ pub use client::{
     DEFAULT_BASE_URL, DEFAULT_CHAT_PACE, DEFAULT_PAGE_CONCURRENCY, SobotBuilder, SobotClient,
     TsUnit,
 };
+pub use descriptor::{DESCRIPTOR, connected};
 pub use sign::{ReportSigner, SignInput};
 pub use staff::{ROLES, role_id};
 pub use tenants::DEFAULT_TENANT_PAGE_SIZE;

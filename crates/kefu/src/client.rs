@@ -5,16 +5,11 @@ use std::sync::Arc;
 
 use kefu_core::shared::SharedStore;
 use kefu_core::{
-    AgentAdmin, Capabilities, Error, Reports, Result, SessionHistory, TenantAdmin, Vendor,
+    AgentAdmin, Capabilities, Error, Kefu, Reports, Result, SessionHistory, TenantAdmin, Vendor,
 };
 use kefu_http::TransportConfig;
 
-/// Everything a vendor client is: the four traits at once.
-pub trait Kefu: TenantAdmin + AgentAdmin + SessionHistory + Reports {}
-
-impl<T: TenantAdmin + AgentAdmin + SessionHistory + Reports> Kefu for T {}
-
-type Scoper = Arc<dyn Fn(String) -> Arc<dyn Kefu> + Send + Sync>;
+use crate::registry::{self, Connect, Connected, Scoper};
 
 /// A client of whichever vendor configuration picked.
 ///
@@ -89,7 +84,9 @@ impl Client {
     }
 
     /// The same client with staff operations scoped to one merchant tenant
-    /// (Sobot's `customerCode`). Vendors without merchant tenants ignore it.
+    /// (Sobot's `customerCode`): vendors whose descriptor scopes by
+    /// [`registry::Scope::Merchant`]. Vendors without merchant tenants
+    /// ignore it.
     pub fn for_tenant(&self, tenant: impl Into<String>) -> Self {
         match &self.scoper {
             Some(scope) => Self {
@@ -101,23 +98,12 @@ impl Client {
     }
 }
 
-#[cfg(feature = "sobot")]
-impl From<kefu_sobot::SobotClient> for Client {
-    fn from(client: kefu_sobot::SobotClient) -> Self {
-        let base = client.clone();
+impl From<Connected> for Client {
+    fn from(c: Connected) -> Self {
         Self {
-            inner: Arc::new(client),
-            scoper: Some(Arc::new(move |code| {
-                Arc::new(base.for_tenant(code)) as Arc<dyn Kefu>
-            })),
+            inner: c.client,
+            scoper: c.scoper,
         }
-    }
-}
-
-#[cfg(feature = "easemob")]
-impl From<kefu_easemob::EasemobClient> for Client {
-    fn from(client: kefu_easemob::EasemobClient) -> Self {
-        Self::from_provider(client)
     }
 }
 
@@ -202,31 +188,27 @@ impl ClientBuilder {
             return Ok(v);
         }
         match (self.lookup)("KEFU_VENDOR") {
-            Some(v) if !v.trim().is_empty() => v.parse().map_err(|_| {
-                Error::config(
-                    "KEFU_VENDOR",
-                    format!("must be `sobot` or `easemob`, not {v:?}"),
-                )
-            }),
+            Some(v) if !v.trim().is_empty() => registry::parse("KEFU_VENDOR", &v),
             _ => Err(Error::config(
                 "KEFU_VENDOR",
-                "is not set (sobot or easemob)",
+                format!("is not set ({})", registry::known_names().join(" or ")),
             )),
         }
     }
 
-    /// Builds the client of the chosen vendor, or says which feature is missing.
+    /// Builds the client of the chosen vendor through its descriptor, or
+    /// says which feature is missing.
     pub fn build(self) -> Result<Client> {
         let vendor = self.resolved_vendor()?;
-        let lookup = self.lookup;
-        let transport = self.transport.unwrap_or_default();
-        let store = self.shared_store;
-        match vendor {
-            Vendor::Sobot => build_sobot(&*lookup, transport, store),
-            Vendor::Easemob => build_easemob(&*lookup, transport, store),
-            #[allow(unreachable_patterns)]
-            other => Err(not_built(other)),
-        }
+        let Some(descriptor) = registry::get(vendor) else {
+            return Err(not_built(vendor));
+        };
+        let connected = (descriptor.connect)(Connect {
+            lookup: &*self.lookup,
+            transport: self.transport.unwrap_or_default(),
+            shared_store: self.shared_store,
+        })?;
+        Ok(Client::from(connected))
     }
 }
 
@@ -235,44 +217,4 @@ fn not_built(vendor: Vendor) -> Error {
         "KEFU_VENDOR",
         format!("kefu was built without the `{vendor}` feature; enable it in Cargo.toml"),
     )
-}
-
-type LookupRef<'a> = &'a (dyn Fn(&str) -> Option<String> + Send + Sync);
-
-type StoreOpt = Option<Arc<dyn SharedStore>>;
-
-#[cfg(feature = "sobot")]
-fn build_sobot(
-    lookup: LookupRef<'_>,
-    transport: TransportConfig,
-    store: StoreOpt,
-) -> Result<Client> {
-    let mut b = kefu_sobot::SobotBuilder::from_lookup(lookup).transport(transport);
-    if let Some(store) = store {
-        b = b.shared_store(store);
-    }
-    b.build().map(Client::from)
-}
-
-#[cfg(not(feature = "sobot"))]
-fn build_sobot(_: LookupRef<'_>, _: TransportConfig, _: StoreOpt) -> Result<Client> {
-    Err(not_built(Vendor::Sobot))
-}
-
-#[cfg(feature = "easemob")]
-fn build_easemob(
-    lookup: LookupRef<'_>,
-    transport: TransportConfig,
-    store: StoreOpt,
-) -> Result<Client> {
-    let mut b = kefu_easemob::EasemobBuilder::from_lookup(lookup).transport(transport);
-    if let Some(store) = store {
-        b = b.shared_store(store);
-    }
-    b.build().map(Client::from)
-}
-
-#[cfg(not(feature = "easemob"))]
-fn build_easemob(_: LookupRef<'_>, _: TransportConfig, _: StoreOpt) -> Result<Client> {
-    Err(not_built(Vendor::Easemob))
 }

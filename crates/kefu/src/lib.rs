@@ -20,8 +20,9 @@
 //! A library that only needs the contract depends on `kefu-core` alone.
 
 mod client;
+pub mod registry;
 
-pub use client::{Client, ClientBuilder, Kefu};
+pub use client::{Client, ClientBuilder};
 pub use kefu_core::*;
 
 /// Transport settings every vendor client accepts: timeouts and retries.
@@ -39,14 +40,9 @@ pub use kefu_sobot as sobot;
 #[cfg(feature = "easemob")]
 pub use kefu_easemob as easemob;
 
-/// Vendors compiled into this build.
+/// Vendors compiled into this build (those [`registry::listed`] shows).
 pub fn built_vendors() -> &'static [Vendor] {
-    &[
-        #[cfg(feature = "sobot")]
-        Vendor::Sobot,
-        #[cfg(feature = "easemob")]
-        Vendor::Easemob,
-    ]
+    registry::listed_vendors()
 }
 
 /// The README's Rust examples, compiled as doctests so they cannot rot.

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use kefu::model::{AgentQuery, AgentUpdate, NewAgent};
-use kefu::{AgentAdmin, Operation, Vendor};
+use kefu::{AgentAdmin, Operation};
 
 use super::Context;
 use crate::cli::{AgentsAddArgs, AgentsCommand, AgentsDeleteArgs, AgentsUpdateArgs};
@@ -89,19 +89,10 @@ async fn update(ctx: &Context, args: AgentsUpdateArgs) -> Result<(), Failure> {
     ctx.print_one(&Outcome::ok(Operation::UpdateAgent, &update.email))
 }
 
-/// The agent admin for `--tenant`. Sobot manages staff per merchant
-/// (`customerCode`), so it needs one: from `--tenant`, else a configured
-/// `KEFU_SOBOT_CUSTOMER_CODE`. Easemob has no merchants and ignores it.
+/// The agent admin for `--tenant` (see [`crate::vendors::scoped`]).
 pub(super) fn scoped(
     ctx: &Context,
     tenant: Option<String>,
 ) -> Result<Arc<dyn AgentAdmin>, Failure> {
-    match (ctx.client.vendor(), tenant) {
-        (Vendor::Sobot, Some(code)) => Ok(ctx.client.for_tenant(code).agents()),
-        (Vendor::Sobot, None) if ctx.settings.get("KEFU_SOBOT_CUSTOMER_CODE").is_none() => Err(Failure::Usage {
-            message: "sobot manages agents per merchant: `--tenant` (the merchant's customerCode) is required".to_owned(),
-            hint: Some("pass --tenant CUSTOMER_CODE (see `kefu tenants list`)".to_owned()),
-        }),
-        _ => Ok(ctx.client.agents()),
-    }
+    crate::vendors::scoped(&ctx.client, &ctx.settings, tenant)
 }

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use futures_util::StreamExt;
 use kefu::time::Zone;
-use kefu::{Client, Error, Operation, RecordStream, Vendor};
+use kefu::{Client, Operation, RecordStream};
 
 use crate::cli::{
     AgentsCommand, ChatsCommand, Cli, Command, Format, ReportsCommand, RolesCommand,
@@ -133,7 +133,10 @@ pub async fn run(cli: Cli, env: EnvLookup) -> Result<(), Failure> {
                 Err(_) => {
                     return Err(Failure::Usage {
                         message: "`sandbox serve` needs --vendor".to_owned(),
-                        hint: Some("kefu sandbox serve --vendor sobot|easemob".to_owned()),
+                        hint: Some(format!(
+                            "kefu sandbox serve --vendor {}",
+                            crate::vendors::choices()
+                        )),
                     });
                 }
             };
@@ -172,7 +175,7 @@ pub async fn run(cli: Cli, env: EnvLookup) -> Result<(), Failure> {
     client.capabilities().check(op)?;
     tracing::debug!(vendor = %vendor, operation = %op, sandbox, profile = settings.profile(), "running");
 
-    let zone = zone_of(vendor, &settings)?;
+    let zone = crate::vendors::zone_of(vendor, &settings)?;
     let ctx = Context {
         client,
         settings,
@@ -190,20 +193,6 @@ pub async fn run(cli: Cli, env: EnvLookup) -> Result<(), Failure> {
         Command::Sandbox(_) | Command::Completions(_) => Ok(()),
     };
     crate::ops::finish(&hooked, ctx.format(), result)
-}
-
-/// The vendor's zone setting (the one its client reads times in), else UTC+8.
-fn zone_of(vendor: Vendor, settings: &Settings) -> Result<Zone, Failure> {
-    let key = match vendor {
-        Vendor::Sobot => "KEFU_SOBOT_ZONE",
-        _ => "KEFU_EASEMOB_ZONE",
-    };
-    match settings.get(key) {
-        Some(text) => text.parse().map_err(|_| {
-            Error::config(key, format!("{text:?} is not a UTC offset like UTC+8")).into()
-        }),
-        None => Ok(Zone::CHINA),
-    }
 }
 
 /// `kefu completions SHELL`.

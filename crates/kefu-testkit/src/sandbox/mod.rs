@@ -17,6 +17,7 @@
 //! | `POST /__sandbox/vendor/{action}` | a vendor-specific control (e.g. expire a token) |
 
 mod chaos;
+mod emulators;
 mod log;
 pub mod replay;
 mod seed;
@@ -26,6 +27,7 @@ pub mod easemob;
 pub mod sobot;
 
 pub use chaos::{Chaos, Fault};
+pub use emulators::emulator_of;
 pub use log::{DEFAULT_LOG_LIMIT, LoggedRequest, RequestLog};
 pub use seed::SeedConfig;
 pub use server::Sandbox;
