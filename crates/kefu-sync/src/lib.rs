@@ -22,12 +22,16 @@ pub mod row;
 pub mod schema;
 pub mod source;
 pub mod state;
+pub mod status;
 pub mod store;
 pub mod stream;
+pub mod verify;
 
 pub use db::{Db, DbUrl, Dialect};
 pub use engine::{Controls, Options, Progress, Report, StopReason, StreamSummary, run};
 pub use error::{Result, SyncError};
 pub use source::Source;
 pub use state::StreamState;
+pub use status::{StreamStatus, status};
 pub use stream::{Stream, StreamKind};
+pub use verify::{Difference, verify};

@@ -139,9 +139,21 @@ pub fn tenant(t: &Tenant) -> Result<Row, Error> {
     row(Vendor::Sobot, "tenant", t.company_id.clone(), Vec::new(), t)
 }
 
-/// An app key, keyed by appId.
+/// An app key, keyed by appId. getBatchAppKey stamps every key with the
+/// time of its answer (`extra.time`); that is not a change of the key, so
+/// it is left out of the hash (the stored record keeps the time it was
+/// last written with).
 pub fn app_key(k: &AppKey) -> Result<Row, Error> {
-    row(Vendor::Sobot, "app key", k.app_id.clone(), Vec::new(), k)
+    let mut r = row(Vendor::Sobot, "app key", k.app_id.clone(), Vec::new(), k)?;
+    if k.extra.contains_key("time") {
+        let mut stable = k.clone();
+        stable.extra.remove("time");
+        let text = serde_json::to_string(&stable).map_err(|e| {
+            Error::decode(Vendor::Sobot, format!("cannot encode an app key: {e}"), b"")
+        })?;
+        r.hash = fnv1a(text.as_bytes());
+    }
+    Ok(r)
 }
 
 #[cfg(test)]

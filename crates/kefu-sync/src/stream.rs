@@ -135,15 +135,6 @@ impl Stream {
         }
     }
 
-    /// The instant column an incremental stream is windowed on.
-    pub(crate) fn time_column(self) -> Option<&'static str> {
-        match self {
-            Self::Sessions => Some("stopped_at"),
-            Self::AgentStatus => Some("at"),
-            _ => None,
-        }
-    }
-
     /// The natural key (its conflict target).
     pub(crate) fn key(self) -> &'static str {
         match self {
