@@ -125,6 +125,13 @@ pub enum Command {
     )]
     Reports(ReportsCommand),
 
+    /// Keep a database current with the vendor account (SQLite or PostgreSQL).
+    #[command(
+        subcommand,
+        after_help = "Example: kefu --vendor easemob sync run --db kefu.db && kefu sync status"
+    )]
+    Sync(crate::commands::sync::SyncCommand),
+
     /// Embedded vendor emulators.
     #[command(
         subcommand,

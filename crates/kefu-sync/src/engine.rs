@@ -569,7 +569,10 @@ impl Run<'_> {
 
     async fn daily(&self, state: &mut StreamState, summary: &mut StreamSummary) -> WindowEnd<()> {
         let zone = self.opts.zone;
-        let last_day = self.until.with_timezone(&zone).date_naive();
+        // `until` is an exclusive end: its own day counts only if it has begun.
+        let last_day = (self.until - Duration::milliseconds(1))
+            .with_timezone(&zone)
+            .date_naive();
         let cursor = state
             .cursor
             .as_deref()
