@@ -110,15 +110,24 @@ pub async fn verify(
                             .and_then(day_of)
                     })
                     .unwrap_or_else(|| opts.since.with_timezone(&zone).date_naive());
+                // `until` is an exclusive end.
                 let last = until
-                    .map(|t| t.with_timezone(&zone).date_naive())
+                    .map(|t| {
+                        (t - Duration::milliseconds(1))
+                            .with_timezone(&zone)
+                            .date_naive()
+                    })
                     .or_else(|| {
                         saved
                             .as_ref()
                             .and_then(|s| s.cursor.as_deref())
                             .and_then(day_of)
                     })
-                    .unwrap_or_else(|| opts.until.with_timezone(&zone).date_naive());
+                    .unwrap_or_else(|| {
+                        (opts.until - Duration::milliseconds(1))
+                            .with_timezone(&zone)
+                            .date_naive()
+                    });
                 let mut day = first;
                 while day <= last {
                     let vendor: BTreeSet<String> =
