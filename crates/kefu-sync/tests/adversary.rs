@@ -59,9 +59,9 @@ impl SessionHistory for Shifty {
             let me = me.clone();
             async move {
                 let rows: Vec<Session> = {
-                    let mut all = me.sessions.lock().unwrap();
+                    let mut all = me.sessions.lock().expect("lock");
                     if page == 1 {
-                        all.extend(me.pending.lock().unwrap().drain(..));
+                        all.extend(me.pending.lock().expect("lock").drain(..));
                         all.sort_by_key(|s| s.stopped_at);
                     }
                     all.iter()
@@ -103,7 +103,7 @@ async fn inserts_before_read_pages(t: &TestDb) {
     let until = june();
     // 120 sessions in the last 50 minutes before `until`.
     {
-        let mut s = f.inner.sessions.lock().unwrap();
+        let mut s = f.inner.sessions.lock().expect("lock");
         for i in 0..120 {
             s.push(session(
                 &format!("s{i:03}"),
@@ -112,7 +112,7 @@ async fn inserts_before_read_pages(t: &TestDb) {
         }
     }
     // While the window is paged, two sessions appear that sort first.
-    f.inner.pending.lock().unwrap().extend([
+    f.inner.pending.lock().expect("lock").extend([
         session("late-a", until - Duration::minutes(55)),
         session("late-b", until - Duration::minutes(54)),
     ]);
@@ -142,7 +142,7 @@ async fn inserts_before_read_pages(t: &TestDb) {
         .inner
         .sessions
         .lock()
-        .unwrap()
+        .expect("lock")
         .iter()
         .map(|s| s.id.clone())
         .collect();
@@ -161,7 +161,7 @@ async fn changed_records_are_updated_in_place() {
     f.inner
         .sessions
         .lock()
-        .unwrap()
+        .expect("lock")
         .push(session("x", until - Duration::minutes(10)));
     let db = t.open().await;
     let mut o = Options::new(vec![Stream::Sessions], until);
@@ -169,7 +169,7 @@ async fn changed_records_are_updated_in_place() {
     run(&db, &source(&f), &o, &Controls::default())
         .await
         .expect("first");
-    f.inner.sessions.lock().unwrap()[0].comment = Some("rated later".to_owned());
+    f.inner.sessions.lock().expect("lock")[0].comment = Some("rated later".to_owned());
     let report = run(&db, &source(&f), &o, &Controls::default())
         .await
         .expect("second");
