@@ -29,12 +29,17 @@ commands:
                       of 100,000 and 1,000,000 sandbox sessions vs a raw loop, pacing) and
                       write docs/benchmarks.md; --quick: small sizes, written to
                       target/benchmarks-quick.md
+  bench-sync [--quick] only the kefu sync figures of `bench` (sync of 100,000 and 1,000,000
+                      sessions into SQLite and PostgreSQL beside the export), into the
+                      same file
   reliability         every operation of both vendors under every sandbox fault (release);
                       rewrites the table in docs/reliability.md
   fuzz [CASES]        fuzz every response decoder (release), 20000 cases per property
                       by default (CI runs 96)
   help                this message
 ";
+
+mod sync_bench;
 
 const VENDORS: [&str; 2] = ["sobot", "easemob"];
 
@@ -47,6 +52,7 @@ fn main() -> ExitCode {
         "snapshots" => no_args(&cmd, &rest).and_then(|()| snapshots()),
         "sandbox" => sandbox(&rest),
         "bench" => bench(&rest),
+        "bench-sync" => sync_bench::bench_sync_only(&rest),
         "reliability" => no_args(&cmd, &rest).and_then(|()| reliability()),
         "fuzz" => fuzz(&rest),
         "help" | "-h" | "--help" => {
@@ -648,7 +654,8 @@ fn bench(rest: &[String]) -> Result {
     for line in report.verdicts() {
         println!("  {line}");
     }
-    Ok(())
+    // kefu sync beside the export, into the same file (issue 12).
+    sync_bench::bench_sync(quick, &bin, &out)
 }
 
 /// The figures of one run, as the bench binaries printed them.
