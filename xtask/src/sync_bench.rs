@@ -81,7 +81,12 @@ pub fn bench_sync_only(rest: &[String]) -> Result {
     let quick = match rest {
         [] => false,
         [flag] if flag == "--quick" => true,
-        _ => return Err(Error(format!("`bench-sync` takes only --quick, got `{}`", rest.join(" ")))),
+        _ => {
+            return Err(Error(format!(
+                "`bench-sync` takes only --quick, got `{}`",
+                rest.join(" ")
+            )));
+        }
     };
     super::run(super::cargo(["build", "--release", "-p", "kefu-cli"]))?;
     super::run(super::cargo(["build", "--release", "-p", "kefu-bench"]))?;
@@ -113,7 +118,13 @@ fn at_size(bin: &Path, work: &Path, sessions: u64, runs: usize) -> Result<Size> 
     result
 }
 
-fn with_server(bin: &Path, work: &Path, sessions: u64, runs: usize, child: &mut Child) -> Result<Size> {
+fn with_server(
+    bin: &Path,
+    work: &Path,
+    sessions: u64,
+    runs: usize,
+    child: &mut Child,
+) -> Result<Size> {
     let stdout = child
         .stdout
         .take()
@@ -167,18 +178,29 @@ fn with_server(bin: &Path, work: &Path, sessions: u64, runs: usize, child: &mut 
                         "sessions", "export", "--from", SINCE, "--to", UNTIL, "--out", &file_s,
                     ]))?;
                     let _ = std::fs::remove_file(&file);
-                    println!("   export: {:.2} s, {:.0} sessions/s, peak RSS {:.1} MiB", run.wall_s, sessions as f64 / run.wall_s, run.peak_rss_kib / 1024.0);
+                    println!(
+                        "   export: {:.2} s, {:.0} sessions/s, peak RSS {:.1} MiB",
+                        run.wall_s,
+                        sessions as f64 / run.wall_s,
+                        run.peak_rss_kib / 1024.0
+                    );
                     size.export.push(run);
                 }
                 "sqlite" => {
                     let db = work.join(format!("sync-{run_no}.db"));
                     let db_s = db.to_string_lossy().into_owned();
                     let (run, rows) = sync_once(&kefu, &db_s)?;
-                    println!("   sync into SQLite: {:.2} s, {:.0} rows/s, peak RSS {:.1} MiB", run.wall_s, rows as f64 / run.wall_s, run.peak_rss_kib / 1024.0);
+                    println!(
+                        "   sync into SQLite: {:.2} s, {:.0} rows/s, peak RSS {:.1} MiB",
+                        run.wall_s,
+                        rows as f64 / run.wall_s,
+                        run.peak_rss_kib / 1024.0
+                    );
                     size.sqlite.push(run);
                     size.sqlite_rows.push(rows);
                     if run_no == 0 {
-                        size.sqlite_incremental_requests = Some(incremental(&kefu, &base_url, &db_s)?);
+                        size.sqlite_incremental_requests =
+                            Some(incremental(&kefu, &base_url, &db_s)?);
                     }
                     for suffix in ["", "-wal", "-shm"] {
                         let _ = std::fs::remove_file(format!("{db_s}{suffix}"));
@@ -203,9 +225,17 @@ fn with_server(bin: &Path, work: &Path, sessions: u64, runs: usize, child: &mut 
                         };
                         Ok((run, rows, inc))
                     });
-                    let _ = psql(&pg_admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                    let _ = psql(
+                        &pg_admin,
+                        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    );
                     let (run, rows, inc) = measured?;
-                    println!("   sync into PostgreSQL: {:.2} s, {:.0} rows/s, peak RSS {:.1} MiB", run.wall_s, rows as f64 / run.wall_s, run.peak_rss_kib / 1024.0);
+                    println!(
+                        "   sync into PostgreSQL: {:.2} s, {:.0} rows/s, peak RSS {:.1} MiB",
+                        run.wall_s,
+                        rows as f64 / run.wall_s,
+                        run.peak_rss_kib / 1024.0
+                    );
                     size.postgres.push(run);
                     size.postgres_rows.push(rows);
                     if inc.is_some() {
@@ -221,10 +251,21 @@ fn with_server(bin: &Path, work: &Path, sessions: u64, runs: usize, child: &mut 
 /// A first sync into `db`: its run and the rows it inserted.
 fn sync_once(kefu: &dyn Fn(&[&str]) -> Command, db: &str) -> Result<(Run, u64)> {
     let (run, stdout) = measured(kefu(&[
-        "sync", "run", "--streams", "sessions", "--since", SINCE, "--until", UNTIL, "--db", db,
-        "-o", "json",
+        "sync",
+        "run",
+        "--streams",
+        "sessions",
+        "--since",
+        SINCE,
+        "--until",
+        UNTIL,
+        "--db",
+        db,
+        "-o",
+        "json",
     ]))?;
-    let summary = Json::parse(&stdout).map_err(|e| Error(format!("sync summary is not JSON ({e}): {stdout}")))?;
+    let summary = Json::parse(&stdout)
+        .map_err(|e| Error(format!("sync summary is not JSON ({e}): {stdout}")))?;
     let inserted = match &summary {
         Json::Arr(rows) => rows
             .iter()
@@ -241,7 +282,16 @@ fn sync_once(kefu: &dyn Fn(&[&str]) -> Command, db: &str) -> Result<(Run, u64)> 
 fn incremental(kefu: &dyn Fn(&[&str]) -> Command, base_url: &str, db: &str) -> Result<u64> {
     http(base_url, "DELETE", "/__sandbox/requests", None)?;
     measured(kefu(&[
-        "sync", "run", "--streams", "sessions", "--since", SINCE, "--until", UNTIL, "--db", db,
+        "sync",
+        "run",
+        "--streams",
+        "sessions",
+        "--since",
+        SINCE,
+        "--until",
+        UNTIL,
+        "--db",
+        db,
     ]))?;
     let log = Json::parse(&http(base_url, "GET", "/__sandbox/requests", None)?)
         .map_err(|e| Error(format!("request log: {e}")))?;
@@ -262,10 +312,17 @@ fn measured(mut cmd: Command) -> Result<(Run, String)> {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let mut lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
     let last = lines.pop().unwrap_or("");
-    let figures = Json::parse(last)
-        .map_err(|e| Error(format!("`{line}` did not end with a JSON line ({e}): {stdout}")))?;
+    let figures = Json::parse(last).map_err(|e| {
+        Error(format!(
+            "`{line}` did not end with a JSON line ({e}): {stdout}"
+        ))
+    })?;
     if !out.status.success() {
-        return Err(Error(format!("`{line}` failed ({}): {}", out.status, figures.to_text())));
+        return Err(Error(format!(
+            "`{line}` failed ({}): {}",
+            out.status,
+            figures.to_text()
+        )));
     }
     let num = |k: &str| figures.at(&[k]).and_then(Json::as_f64).unwrap_or(f64::NAN);
     Ok((
@@ -294,9 +351,13 @@ fn psql(url: &str, sql: &str) -> Result {
 }
 
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
     let mut out = format!("{}/{name}", &base[..path_start]);
     if let Some(q) = query {
         out.push('?');
@@ -306,7 +367,10 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 fn rates(runs: &[Run], rows: &[u64]) -> Vec<f64> {
-    runs.iter().zip(rows).map(|(r, n)| *n as f64 / r.wall_s).collect()
+    runs.iter()
+        .zip(rows)
+        .map(|(r, n)| *n as f64 / r.wall_s)
+        .collect()
 }
 
 fn fmt_stats(s: Option<Stats>, digits: usize) -> String {
@@ -314,7 +378,10 @@ fn fmt_stats(s: Option<Stats>, digits: usize) -> String {
         || "n/a".to_owned(),
         |s| {
             if s.n > 1 {
-                format!("{:.digits$} ({:.digits$}–{:.digits$}, n={})", s.median, s.min, s.max, s.n)
+                format!(
+                    "{:.digits$} ({:.digits$}–{:.digits$}, n={})",
+                    s.median, s.min, s.max, s.n
+                )
             } else {
                 format!("{:.digits$} (n=1)", s.median)
             }
@@ -323,7 +390,10 @@ fn fmt_stats(s: Option<Stats>, digits: usize) -> String {
 }
 
 fn export_rates(size: &Size) -> Vec<f64> {
-    size.export.iter().map(|r| size.sessions as f64 / r.wall_s).collect()
+    size.export
+        .iter()
+        .map(|r| size.sessions as f64 / r.wall_s)
+        .collect()
 }
 
 /// Per round, sync rate over the export rate of the same round.
@@ -344,21 +414,37 @@ fn verdicts(sizes: &[Size]) -> Vec<String> {
     let met = |ok: bool| if ok { "**met**" } else { "**not met**" };
     for s in sizes {
         if let Some(r) = Stats::of(ratios(s, &s.sqlite, &s.sqlite_rows)) {
-            out.push(format!("| SQLite sync ≥ 0.8× the export's rate, {} sessions | {:.2}× | {} |", s.sessions, r.median, met(r.median >= 0.8)));
+            out.push(format!(
+                "| SQLite sync ≥ 0.8× the export's rate, {} sessions | {:.2}× | {} |",
+                s.sessions,
+                r.median,
+                met(r.median >= 0.8)
+            ));
         }
         if let Some(r) = Stats::of(ratios(s, &s.postgres, &s.postgres_rows)) {
-            out.push(format!("| PostgreSQL sync ≥ 0.5× the export's rate, {} sessions | {:.2}× | {} |", s.sessions, r.median, met(r.median >= 0.5)));
+            out.push(format!(
+                "| PostgreSQL sync ≥ 0.5× the export's rate, {} sessions | {:.2}× | {} |",
+                s.sessions,
+                r.median,
+                met(r.median >= 0.5)
+            ));
         } else if let Some(why) = &s.postgres_skipped {
             out.push(format!("| PostgreSQL sync ≥ 0.5× the export's rate, {} sessions | not measured: {why} | **not met** |", s.sessions));
         }
-        for (name, n) in [("SQLite", s.sqlite_incremental_requests), ("PostgreSQL", s.postgres_incremental_requests)] {
+        for (name, n) in [
+            ("SQLite", s.sqlite_incremental_requests),
+            ("PostgreSQL", s.postgres_incremental_requests),
+        ] {
             if let Some(n) = n {
                 out.push(format!("| an incremental {name} run with nothing new costs a few requests, {} sessions | {n} requests (token included) | {} |", s.sessions, met(n <= 5)));
             }
         }
     }
     if let [small, large, ..] = sizes {
-        for (name, a, b) in [("SQLite", &small.sqlite, &large.sqlite), ("PostgreSQL", &small.postgres, &large.postgres)] {
+        for (name, a, b) in [
+            ("SQLite", &small.sqlite, &large.sqlite),
+            ("PostgreSQL", &small.postgres, &large.postgres),
+        ] {
             if let (Some(a), Some(b)) = (rss_mib(a), rss_mib(b)) {
                 let grow = (b.median / a.median - 1.0) * 100.0;
                 out.push(format!(
@@ -403,4 +489,3 @@ fn markdown(sizes: &[Size]) -> String {
     m.push_str(BLOCK_END);
     m
 }
-

@@ -366,9 +366,16 @@ impl Run<'_> {
             _ => Duration::days(1),
         });
         let cursor = state.cursor.as_deref().and_then(parse_instant);
+        let origin = state.origin.as_deref().and_then(parse_instant);
         let mut lo = match cursor {
-            // Resume at the committed cursor, minus the look-back.
-            Some(c) => c - self.opts.lookback,
+            // Resume at the committed cursor, minus the look-back, but never
+            // before where the first run began.
+            Some(c) => {
+                let back = c
+                    .checked_sub_signed(self.opts.lookback)
+                    .unwrap_or(DateTime::<Utc>::MIN_UTC);
+                origin.map_or(back, |o| back.max(o))
+            }
             None => self.opts.since,
         };
         if state.origin.is_none() {
@@ -577,8 +584,22 @@ impl Run<'_> {
             .cursor
             .as_deref()
             .and_then(|c| NaiveDate::parse_from_str(c, "%Y-%m-%d").ok());
+        let origin = state
+            .origin
+            .as_deref()
+            .and_then(|c| NaiveDate::parse_from_str(c, "%Y-%m-%d").ok());
         let mut day = match cursor {
-            Some(c) => c + Duration::days(1) - Duration::days(i64::from(self.opts.lookback_days)),
+            // The days inside the look-back are read again, never a day
+            // before where the first run began.
+            Some(c) => {
+                let back = c
+                    .checked_add_signed(Duration::days(1))
+                    .and_then(|d| {
+                        d.checked_sub_signed(Duration::days(i64::from(self.opts.lookback_days)))
+                    })
+                    .unwrap_or(NaiveDate::MIN);
+                origin.map_or(back, |o| back.max(o))
+            }
             None => self.opts.since.with_timezone(&zone).date_naive(),
         };
         if state.origin.is_none() {

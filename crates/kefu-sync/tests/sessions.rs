@@ -272,3 +272,35 @@ both!(
     rate_limit_postgres,
     a_rate_limit_rolls_back_the_window_and_says_so
 );
+
+/// A look-back longer than the history reads from where the first run
+/// began, not from the beginning of time (and nothing overflows).
+async fn a_huge_lookback_stops_at_the_origin(t: &TestDb) {
+    let vendor = Easemob::start(50).await;
+    let db = t.open().await;
+    let src = vendor.source();
+    run(
+        &db,
+        &src,
+        &options(&[Stream::Sessions]),
+        &Controls::default(),
+    )
+    .await
+    .expect("first");
+    let mut o = options(&[Stream::Sessions]);
+    o.lookback = Duration::days(1_000_000);
+    let before = vendor.session_requests();
+    let report = run(&db, &src, &o, &Controls::default())
+        .await
+        .expect("second");
+    assert!(report.streams[0].complete);
+    assert_eq!(report.streams[0].inserted, 0);
+    // 32 daily windows from the origin again, not millions.
+    assert!(vendor.session_requests() - before <= 40);
+    db.close().await;
+}
+both!(
+    huge_lookback_sqlite,
+    huge_lookback_postgres,
+    a_huge_lookback_stops_at_the_origin
+);
