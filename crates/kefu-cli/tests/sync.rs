@@ -164,6 +164,57 @@ fn max_requests_stops_with_exit_7_and_the_next_run_continues() {
     );
 }
 
+#[test]
+fn verify_exits_7_when_the_database_is_behind() {
+    any_drivers();
+    let home = Home::new();
+    let served = Served::start(&home, "easemob", &[]);
+    let env = served.env_pairs();
+    let synced = run_with(
+        &home,
+        &env,
+        &[
+            "sync",
+            "run",
+            "--streams",
+            "sessions",
+            "--since",
+            "2024-05-01",
+            "--until",
+            "2024-05-15",
+        ],
+    );
+    synced.assert_ok();
+    let v = run_with(
+        &home,
+        &env,
+        &[
+            "sync",
+            "verify",
+            "--streams",
+            "sessions",
+            "--until",
+            "2024-05-31",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(v.code, 7, "{}", v.stderr);
+    let diffs = v.json();
+    let diffs = diffs.as_array().expect("array");
+    assert!(
+        diffs
+            .iter()
+            .any(|d| d["kind"] == "missing" && d["id"].is_string()),
+        "{diffs:?}"
+    );
+    assert!(diffs.iter().any(|d| d["kind"] == "count"));
+    assert!(v.stderr.contains("differs"), "{}", v.stderr);
+    // Within the synced range it matches.
+    let ok = run_with(&home, &env, &["sync", "verify", "--streams", "sessions"]);
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+}
+
 fn spawn_sync(home: &Home, env: &[(String, String)], db: &str) -> std::process::Child {
     let mut cmd = home.kefu_std();
     cmd.envs(env.iter().cloned())

@@ -180,3 +180,90 @@ async fn changed_records_are_updated_in_place() {
     assert_eq!(count_rows(&db, "easemob_sessions", "1").await, (1, 1));
     db.close().await;
 }
+
+/// Daily figures the vendor corrects or withdraws are corrected or
+/// withdrawn: days inside the look-back are replaced whole.
+#[derive(Debug, Default)]
+struct Figures {
+    /// Answers of successive calls for the same day.
+    answers: Mutex<Vec<Vec<kefu::model::AgentStats>>>,
+}
+
+impl Provider for Figures {
+    fn vendor(&self) -> Vendor {
+        Vendor::Sobot
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new(Vendor::Sobot, &[])
+    }
+}
+impl TenantAdmin for Figures {}
+impl AgentAdmin for Figures {}
+impl SessionHistory for Figures {}
+
+#[async_trait]
+impl Reports for Figures {
+    async fn agent_stats(
+        &self,
+        _from: chrono::NaiveDate,
+        _to: chrono::NaiveDate,
+    ) -> kefu::Result<Vec<kefu::model::AgentStats>> {
+        let mut answers = self.answers.lock().expect("lock");
+        Ok(if answers.len() > 1 {
+            answers.remove(0)
+        } else {
+            answers.first().cloned().unwrap_or_default()
+        })
+    }
+}
+
+fn figure(agent: &str, consultations: u64) -> kefu::model::AgentStats {
+    kefu::model::AgentStats {
+        agent_id: agent.to_owned(),
+        company_id: "c1".to_owned(),
+        valid_consultations: Some(consultations),
+        ..Default::default()
+    }
+}
+
+async fn days_are_replaced_whole(t: &TestDb) {
+    let f = Arc::new(Figures::default());
+    // One day, read twice: first two agents, then one corrected, one gone.
+    f.answers
+        .lock()
+        .expect("lock")
+        .extend([vec![figure("a", 3), figure("b", 5)], vec![figure("a", 4)]]);
+    let src = Source::new(
+        Vendor::Sobot,
+        "10004",
+        f.clone(),
+        f.clone(),
+        f.clone(),
+        f.clone(),
+    );
+    let db = t.open().await;
+    let now = june();
+    let mut o = Options::new(vec![Stream::AgentStats], now);
+    o.since = now - Duration::hours(1);
+    let r = run(&db, &src, &o, &Controls::default())
+        .await
+        .expect("first");
+    assert_eq!(
+        (r.streams[0].inserted, r.streams[0].updated),
+        (2, 0),
+        "{:?}",
+        r.streams[0]
+    );
+    let r = run(&db, &src, &o, &Controls::default())
+        .await
+        .expect("second");
+    assert_eq!(
+        (r.streams[0].inserted, r.streams[0].updated),
+        (0, 1),
+        "{:?}",
+        r.streams[0]
+    );
+    assert_eq!(count_rows(&db, "sobot_agent_stats", "10004").await, (1, 1));
+    db.close().await;
+}
+both!(days_sqlite, days_postgres, days_are_replaced_whole);
