@@ -56,6 +56,16 @@ impl Dialect {
         }
     }
 
+    /// Parameter `n` where every parameter of the statement appears once,
+    /// in order. SQLite gets an anonymous `?`: its named `$N` are looked up
+    /// one by one in a list (quadratic in a 3000-parameter batch).
+    pub(crate) fn seq_param(self, n: usize, kind: ColumnKind) -> String {
+        match self {
+            Self::Sqlite => "?".to_owned(),
+            Self::Postgres => self.param(n, kind),
+        }
+    }
+
     /// A column read back as text (`Any` cannot decode `jsonb`, `timestamptz`
     /// or `date`).
     pub(crate) fn as_text(self, column: &str, kind: ColumnKind) -> String {

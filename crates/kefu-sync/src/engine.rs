@@ -361,13 +361,9 @@ impl Run<'_> {
         state: &mut StreamState,
         summary: &mut StreamSummary,
     ) -> WindowEnd<()> {
-        let window = self.opts.window.unwrap_or(match stream {
-            Stream::AgentStatus => Duration::days(7),
-            _ => Duration::days(1),
-        });
         let cursor = state.cursor.as_deref().and_then(parse_instant);
         let origin = state.origin.as_deref().and_then(parse_instant);
-        let mut lo = match cursor {
+        let lo = match cursor {
             // Resume at the committed cursor, minus the look-back, but never
             // before where the first run began.
             Some(c) => {
@@ -382,54 +378,142 @@ impl Run<'_> {
             state.origin = Some(row::instant(lo));
         }
         let until = self.until;
-        let total = windows_between(lo, until, window);
-        let mut done = 0;
-        while lo < until {
-            if let Some(reason) = self.must_stop() {
-                return WindowEnd::Stopped(reason);
-            }
-            let hi = (lo + window).min(until);
-            // The cursor only moves forward; it is the window's bound, never
-            // the wall time of the attempt.
-            let next_cursor = match cursor {
-                Some(c) if c > hi => c,
-                _ => hi,
-            };
-            let mut next = state.clone();
-            next.cursor = Some(row::instant(next_cursor));
-            next.complete = hi >= until;
-            next.last_outcome = Some(
-                if next.complete {
-                    "complete"
-                } else {
-                    "in progress"
+        if lo >= until {
+            if state.cursor.is_none() {
+                // An empty range still records where the stream stands.
+                let mut next = state.clone();
+                next.cursor = Some(row::instant(until));
+                next.complete = true;
+                next.last_outcome = Some("complete".to_owned());
+                if let Err(e) = self.save_state(&next).await {
+                    return WindowEnd::Failed(e);
                 }
-                .to_owned(),
-            );
-            let span = tracing::info_span!(
-                "kefu.sync.window",
-                stream = stream.name(),
-                account = %state.account,
-                from = %row::instant(lo),
-                to = %row::instant(hi),
-                fetched = tracing::field::Empty,
-                inserted = tracing::field::Empty,
-                updated = tracing::field::Empty,
-            );
-            let work = self
-                .incremental_window(stream, lo, hi, &next)
-                .instrument(span.clone());
-            match self.guarded(work).await {
-                WindowEnd::Done((fetched, counts)) => {
+                *state = next;
+            }
+            return WindowEnd::Done(());
+        }
+        let plan = WindowPlan::of(stream, self.opts.window);
+        let work = self.pipeline(stream, lo, cursor, plan, state, summary);
+        match self.guarded(work).await {
+            WindowEnd::Done(None) => WindowEnd::Done(()),
+            WindowEnd::Done(Some(reason)) | WindowEnd::Stopped(reason) => {
+                WindowEnd::Stopped(reason)
+            }
+            WindowEnd::Failed(e) => WindowEnd::Failed(e),
+        }
+    }
+
+    /// Reads windows in a task that runs ahead (bounded by the channel) and
+    /// commits each one here as its end arrives: fetching never waits for a
+    /// commit, and memory stays a few batches. Returns the reason it
+    /// stopped early, if it did; committed windows update `state` and
+    /// `summary` as they commit, so they stand even if this is dropped.
+    async fn pipeline(
+        &self,
+        stream: Stream,
+        lo: DateTime<Utc>,
+        cursor: Option<DateTime<Utc>>,
+        plan: WindowPlan,
+        state: &mut StreamState,
+        summary: &mut StreamSummary,
+    ) -> Result<Option<StopReason>> {
+        let db = self.db;
+        let dialect = db.dialect();
+        let (tx_pieces, mut pieces) = mpsc::channel::<Piece>(8);
+        let producer = Producer {
+            source: self.source.clone(),
+            stream,
+            until: self.until,
+            plan,
+            budget: self.budget(),
+        };
+        let _fetch = AbortOnDrop(tokio::spawn(producer.run(lo, tx_pieces)));
+        let mut done = 0u64;
+        let mut open: Option<(sqlx::Transaction<'static, sqlx::Any>, Counts, tracing::Span)> = None;
+        let now = row::instant(Utc::now());
+        while let Some(piece) = pieces.recv().await {
+            match piece {
+                Piece::Rows(batch) => {
+                    if open.is_none() {
+                        let span = tracing::info_span!(
+                            "kefu.sync.window",
+                            stream = stream.name(),
+                            account = %state.account,
+                            from = tracing::field::Empty,
+                            to = tracing::field::Empty,
+                            fetched = tracing::field::Empty,
+                            inserted = tracing::field::Empty,
+                            updated = tracing::field::Empty,
+                        );
+                        let tx = db.pool().begin_with(dialect.begin()).await?;
+                        open = Some((tx, Counts::default(), span));
+                    }
+                    if let Some((tx, counts, span)) = open.as_mut() {
+                        let w = Write {
+                            stream,
+                            account: &state.account,
+                            now: &now,
+                            seen: None,
+                        };
+                        *counts += store::write(tx, dialect, w, &batch)
+                            .instrument(span.clone())
+                            .await?;
+                    }
+                }
+                Piece::End { from, to, fetched } => {
+                    let (mut tx, counts, span) = match open.take() {
+                        Some(o) => o,
+                        None => {
+                            let span = tracing::info_span!(
+                                "kefu.sync.window",
+                                stream = stream.name(),
+                                account = %state.account,
+                                from = tracing::field::Empty,
+                                to = tracing::field::Empty,
+                                fetched = tracing::field::Empty,
+                                inserted = tracing::field::Empty,
+                                updated = tracing::field::Empty,
+                            );
+                            (
+                                db.pool().begin_with(dialect.begin()).await?,
+                                Counts::default(),
+                                span,
+                            )
+                        }
+                    };
+                    // The cursor only moves forward; it is the window's
+                    // bound, never the wall time of the attempt.
+                    let mut next = state.clone();
+                    next.cursor = Some(row::instant(match cursor {
+                        Some(c) if c > to => c,
+                        _ => to,
+                    }));
+                    next.complete = to >= self.until;
+                    next.last_outcome = Some(
+                        if next.complete {
+                            "complete"
+                        } else {
+                            "in progress"
+                        }
+                        .to_owned(),
+                    );
+                    state::save(&mut tx, dialect, &next, &row::instant(Utc::now())).await?;
+                    tx.commit().await?;
+                    span.record("from", tracing::field::display(row::instant(from)));
+                    span.record("to", tracing::field::display(row::instant(to)));
                     span.record("fetched", fetched);
                     span.record("inserted", counts.inserted);
                     span.record("updated", counts.updated);
+                    tracing::debug!(parent: &span, "kefu sync: window committed");
                     summary.fetched += fetched;
                     summary.inserted += counts.inserted;
                     summary.updated += counts.updated;
                     *state = next;
                     done += 1;
                     if let Some(p) = &self.controls.progress {
+                        let total = plan
+                            .fixed
+                            .map_or(0, |w| windows_between(from, self.until, w) + done - 1);
                         p.window(
                             stream,
                             done,
@@ -439,58 +523,20 @@ impl Run<'_> {
                         );
                     }
                 }
-                WindowEnd::Stopped(r) => return WindowEnd::Stopped(r),
-                WindowEnd::Failed(e) => return WindowEnd::Failed(e),
+                Piece::Stop(reason) => return Ok(Some(reason)),
+                Piece::Failed(e) => return Err(SyncError::Vendor(e)),
             }
-            lo = hi;
         }
-        if lo >= until && state.cursor.is_none() {
-            // An empty range still records where the stream stands.
-            let mut next = state.clone();
-            next.cursor = Some(row::instant(until));
-            next.complete = true;
-            next.last_outcome = Some("complete".to_owned());
-            if let Err(e) = self.save_state(&next).await {
-                return WindowEnd::Failed(e);
-            }
-            *state = next;
-        }
-        WindowEnd::Done(())
+        Ok(None)
     }
 
-    async fn incremental_window(
-        &self,
-        stream: Stream,
-        lo: DateTime<Utc>,
-        hi: DateTime<Utc>,
-        next: &StreamState,
-    ) -> Result<(u64, Counts)> {
-        let db = self.db;
-        let dialect = db.dialect();
-        let rows = self.source.window(stream, lo, hi)?;
-        // Fetching runs ahead in its own task while batches are written, a
-        // few batches at most (memory stays flat).
-        let (tx_rows, mut rx_rows) = mpsc::channel::<std::result::Result<Vec<Row>, Error>>(2);
-        let fetch = AbortOnDrop(tokio::spawn(forward(rows, tx_rows)));
-        let now = row::instant(Utc::now());
-        let mut tx = db.pool().begin_with(dialect.begin()).await?;
-        let w = Write {
-            stream,
-            account: &next.account,
-            now: &now,
-            seen: None,
-        };
-        let mut fetched = 0u64;
-        let mut counts = Counts::default();
-        while let Some(batch) = rx_rows.recv().await {
-            let batch = batch?;
-            fetched += batch.len() as u64;
-            counts += store::write(&mut tx, dialect, w, &batch).await?;
+    fn budget(&self) -> Budget {
+        Budget {
+            stop: self.controls.stop.clone(),
+            requests: self.controls.requests.clone(),
+            max: self.opts.max_requests,
+            at_start: self.requests_at_start,
         }
-        drop(fetch);
-        state::save(&mut tx, dialect, next, &now).await?;
-        tx.commit().await?;
-        Ok((fetched, counts))
     }
 
     async fn snapshot(
@@ -689,6 +735,158 @@ impl Run<'_> {
         state::save(&mut tx, dialect, next, &now).await?;
         tx.commit().await?;
         Ok((rows.len() as u64, counts))
+    }
+}
+
+/// What the fetching task hands the committing side.
+enum Piece {
+    /// A batch of the current window.
+    Rows(Vec<Row>),
+    /// The current window was read to its end.
+    End {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        fetched: u64,
+    },
+    /// Stopped before the next window.
+    Stop(StopReason),
+    /// The vendor failed (the window in progress is rolled back).
+    Failed(Error),
+}
+
+/// How long windows are.
+#[derive(Debug, Clone, Copy)]
+struct WindowPlan {
+    /// Always this long (`--window`, or the status log's week).
+    fixed: Option<Duration>,
+    start: Duration,
+    min: Duration,
+    max: Duration,
+}
+
+/// Rows a window aims at when its length adapts: large enough that window
+/// edges cost little, small enough that a stop loses little.
+const WINDOW_ROWS: u64 = 20_000;
+
+impl WindowPlan {
+    fn of(stream: Stream, fixed: Option<Duration>) -> Self {
+        let fixed = fixed.or(match stream {
+            // The vendor answers a week at most.
+            Stream::AgentStatus => Some(Duration::days(7)),
+            _ => None,
+        });
+        Self {
+            fixed,
+            start: Duration::days(1),
+            min: Duration::hours(1),
+            max: Duration::days(7),
+        }
+    }
+
+    /// The next window's length after one of `len` that held `rows`.
+    fn next(&self, len: Duration, rows: u64) -> Duration {
+        if let Some(w) = self.fixed {
+            return w;
+        }
+        if rows < WINDOW_ROWS / 4 {
+            (len * 2).min(self.max)
+        } else if rows > WINDOW_ROWS * 2 {
+            (len / 2).max(self.min)
+        } else {
+            len
+        }
+    }
+}
+
+/// When to stop before a window (read by the fetching task).
+#[derive(Clone)]
+struct Budget {
+    stop: Option<watch::Receiver<bool>>,
+    requests: Option<Arc<dyn Fn() -> u64 + Send + Sync>>,
+    max: Option<u64>,
+    at_start: u64,
+}
+
+impl Budget {
+    fn must_stop(&self) -> Option<StopReason> {
+        if self.stop.as_ref().is_some_and(|rx| *rx.borrow()) {
+            return Some(StopReason::Signal);
+        }
+        let spent = self
+            .requests
+            .as_ref()
+            .map_or(0, |f| f().saturating_sub(self.at_start));
+        match self.max {
+            Some(max) if spent >= max => Some(StopReason::MaxRequests),
+            _ => None,
+        }
+    }
+}
+
+/// Reads the windows of one stream, one after another.
+struct Producer {
+    source: Source,
+    stream: Stream,
+    until: DateTime<Utc>,
+    plan: WindowPlan,
+    budget: Budget,
+}
+
+impl Producer {
+    async fn run(self, mut lo: DateTime<Utc>, out: mpsc::Sender<Piece>) {
+        let mut len = self.plan.fixed.unwrap_or(self.plan.start);
+        while lo < self.until {
+            if let Some(reason) = self.budget.must_stop() {
+                let _ = out.send(Piece::Stop(reason)).await;
+                return;
+            }
+            let hi = lo
+                .checked_add_signed(len)
+                .map_or(self.until, |h| h.min(self.until));
+            let mut rows = match self.source.window(self.stream, lo, hi) {
+                Ok(rows) => rows,
+                Err(e) => {
+                    let _ = out.send(Piece::Failed(e)).await;
+                    return;
+                }
+            };
+            let mut fetched = 0u64;
+            let mut batch = Vec::with_capacity(BATCH);
+            while let Some(item) = rows.next().await {
+                match item {
+                    Ok(r) => {
+                        fetched += 1;
+                        batch.push(r);
+                        if batch.len() >= BATCH {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                            if out.send(Piece::Rows(full)).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let _ = out.send(Piece::Failed(e)).await;
+                        return;
+                    }
+                }
+            }
+            if !batch.is_empty() && out.send(Piece::Rows(batch)).await.is_err() {
+                return;
+            }
+            if out
+                .send(Piece::End {
+                    from: lo,
+                    to: hi,
+                    fetched,
+                })
+                .await
+                .is_err()
+            {
+                return;
+            }
+            len = self.plan.next(hi - lo, fetched);
+            lo = hi;
+        }
     }
 }
 

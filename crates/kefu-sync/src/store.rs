@@ -79,6 +79,13 @@ async fn write_chunk(
         .map(|(_, r)| r)
         .collect();
 
+    if dialect == Dialect::Postgres && w.seen.is_none() {
+        // One statement: unchanged rows are skipped by the conflict's WHERE,
+        // and `xmax = 0` tells a new row from an updated one. No pre-read
+        // (whose IN list PostgreSQL may plan as a scan of a table that
+        // grows within the run).
+        return upsert(conn, dialect, w, &unique, true).await;
+    }
     let stored = stored_hashes(conn, dialect, w, &unique).await?;
     let mut counts = Counts::default();
     let mut to_write = Vec::with_capacity(unique.len());
@@ -98,7 +105,7 @@ async fn write_chunk(
         }
     }
     if !to_write.is_empty() {
-        upsert(conn, dialect, w, &to_write).await?;
+        upsert(conn, dialect, w, &to_write, false).await?;
     }
     Ok(counts)
 }
@@ -119,14 +126,15 @@ async fn stored_hashes(
         "0"
     };
     let mut sql = format!(
-        "SELECT id, record_hash, {deleted} FROM {} WHERE account = $1 AND id IN (",
-        w.stream.table()
+        "SELECT id, record_hash, {deleted} FROM {} WHERE account = {} AND id IN (",
+        w.stream.table(),
+        dialect.seq_param(1, ColumnKind::Text)
     );
     for i in 0..rows.len() {
         if i > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&dialect.param(i + 2, ColumnKind::Text));
+        sql.push_str(&dialect.seq_param(i + 2, ColumnKind::Text));
     }
     sql.push(')');
     let mut q = sqlx::query(&sql).bind(w.account.to_owned());
@@ -143,12 +151,15 @@ async fn stored_hashes(
     Ok(out)
 }
 
+/// The multi-row upsert. With `returning` (PostgreSQL only), unchanged rows
+/// are left alone and the counts come back from the statement.
 async fn upsert(
     conn: &mut AnyConnection,
     dialect: Dialect,
     w: Write<'_>,
     rows: &[&Row],
-) -> Result<()> {
+    returning: bool,
+) -> Result<Counts> {
     let stream = w.stream;
     let table = stream.table();
     let mut names: Vec<&str> = vec!["account", "id"];
@@ -176,7 +187,7 @@ async fn upsert(
                 sql.push_str(", ");
             }
             n += 1;
-            sql.push_str(&dialect.param(n, *kind));
+            sql.push_str(&dialect.seq_param(n, *kind));
         }
         sql.push(')');
     }
@@ -200,6 +211,11 @@ async fn upsert(
         sets.push("synced_at = excluded.synced_at".to_owned());
     }
     sql.push_str(&sets.join(", "));
+    if returning {
+        sql.push_str(&format!(
+            " WHERE {table}.record_hash IS DISTINCT FROM excluded.record_hash RETURNING (xmax = 0)"
+        ));
+    }
 
     let mut q: Query<'_, Any, AnyArguments<'_>> = sqlx::query(&sql);
     for r in rows {
@@ -212,8 +228,19 @@ async fn upsert(
             q = q.bind(seen.to_owned());
         }
     }
-    q.execute(&mut *conn).await?;
-    Ok(())
+    if !returning {
+        q.execute(&mut *conn).await?;
+        return Ok(Counts::default());
+    }
+    let mut counts = Counts::default();
+    for row in q.fetch_all(&mut *conn).await? {
+        if row.try_get::<bool, _>(0)? {
+            counts.inserted += 1;
+        } else {
+            counts.updated += 1;
+        }
+    }
+    Ok(counts)
 }
 
 /// Snapshot: marks every row of `account` not seen in this listing as

@@ -10,9 +10,11 @@ use chrono::Duration;
 use common::{Easemob, TestDb, count_rows, ids, june, may};
 use kefu_sync::{Controls, Options, Progress, StopReason, Stream, run};
 
+/// Daily windows, fixed (the default adapts to the rows found).
 fn options(streams: &[Stream]) -> Options {
     let mut o = Options::new(streams.to_vec(), june());
     o.since = may();
+    o.window = Some(Duration::days(1));
     o
 }
 
@@ -303,4 +305,28 @@ both!(
     huge_lookback_sqlite,
     huge_lookback_postgres,
     a_huge_lookback_stops_at_the_origin
+);
+
+/// By default windows adapt: sparse days are read a few at a time, so a
+/// month of few sessions costs a handful of windows, not thirty.
+async fn windows_grow_over_sparse_ranges(t: &TestDb) {
+    let vendor = Easemob::start(500).await;
+    let db = t.open().await;
+    let mut o = options(&[Stream::Sessions]);
+    o.window = None;
+    let before = vendor.session_requests();
+    let report = run(&db, &vendor.source(), &o, &Controls::default())
+        .await
+        .expect("run");
+    assert!(report.streams[0].complete);
+    assert_eq!(count_rows(&db, "easemob_sessions", "1").await, (500, 500));
+    let requests = vendor.session_requests() - before;
+    // 1 + 2 + 4 + 7 + 7 + 7 + 4 days: 7 windows, 10 pages of 50 at least.
+    assert!(requests <= 20, "{requests} session requests");
+    db.close().await;
+}
+both!(
+    adaptive_sqlite,
+    adaptive_postgres,
+    windows_grow_over_sparse_ranges
 );
