@@ -419,7 +419,7 @@ impl Run<'_> {
     ) -> Result<Option<StopReason>> {
         let db = self.db;
         let dialect = db.dialect();
-        let (tx_pieces, mut pieces) = mpsc::channel::<Piece>(8);
+        let (tx_pieces, mut pieces) = mpsc::channel::<Piece>(16);
         let producer = Producer {
             source: self.source.clone(),
             stream,
@@ -766,7 +766,7 @@ struct WindowPlan {
 
 /// Rows a window aims at when its length adapts: large enough that window
 /// edges cost little, small enough that a stop loses little.
-const WINDOW_ROWS: u64 = 20_000;
+const WINDOW_ROWS: u64 = 50_000;
 
 impl WindowPlan {
     fn of(stream: Stream, fixed: Option<Duration>) -> Self {

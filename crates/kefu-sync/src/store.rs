@@ -84,10 +84,20 @@ async fn write_chunk(
         // and `xmax = 0` tells a new row from an updated one. No pre-read
         // (whose IN list PostgreSQL may plan as a scan of a table that
         // grows within the run).
-        return upsert(conn, dialect, w, &unique, true).await;
+        return upsert(conn, dialect, w, &unique, Mode::Returning).await;
     }
-    let stored = stored_hashes(conn, dialect, w, &unique).await?;
     let mut counts = Counts::default();
+    if w.seen.is_none() {
+        // SQLite: new keys first, counted by the statement itself; on a first
+        // sync that is the whole batch and nothing is read back.
+        counts = upsert(conn, dialect, w, &unique, Mode::InsertNew).await?;
+        if counts.inserted as usize == unique.len() {
+            return Ok(counts);
+        }
+    }
+    // Some keys were there: read their hashes (the rows just inserted read
+    // back unchanged) and write what changed.
+    let stored = stored_hashes(conn, dialect, w, &unique).await?;
     let mut to_write = Vec::with_capacity(unique.len());
     for r in unique {
         match stored.get(r.id.as_str()) {
@@ -105,7 +115,7 @@ async fn write_chunk(
         }
     }
     if !to_write.is_empty() {
-        upsert(conn, dialect, w, &to_write, false).await?;
+        upsert(conn, dialect, w, &to_write, Mode::Upsert).await?;
     }
     Ok(counts)
 }
@@ -151,15 +161,27 @@ async fn stored_hashes(
     Ok(out)
 }
 
-/// The multi-row upsert. With `returning` (PostgreSQL only), unchanged rows
-/// are left alone and the counts come back from the statement.
+/// How [`upsert`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Insert or update every row given.
+    Upsert,
+    /// PostgreSQL: leave unchanged rows alone; the counts come back from
+    /// `RETURNING (xmax = 0)`.
+    Returning,
+    /// Insert new keys only (`DO NOTHING`); `inserted` is how many.
+    InsertNew,
+}
+
+/// The multi-row statement of `mode`.
 async fn upsert(
     conn: &mut AnyConnection,
     dialect: Dialect,
     w: Write<'_>,
     rows: &[&Row],
-    returning: bool,
+    mode: Mode,
 ) -> Result<Counts> {
+    let returning = mode == Mode::Returning;
     let stream = w.stream;
     let table = stream.table();
     let mut names: Vec<&str> = vec!["account", "id"];
@@ -191,7 +213,11 @@ async fn upsert(
         }
         sql.push(')');
     }
-    sql.push_str(&format!(" ON CONFLICT ({}) DO UPDATE SET ", stream.key()));
+    if mode == Mode::InsertNew {
+        sql.push_str(&format!(" ON CONFLICT ({}) DO NOTHING", stream.key()));
+    } else {
+        sql.push_str(&format!(" ON CONFLICT ({}) DO UPDATE SET ", stream.key()));
+    }
     let mut sets: Vec<String> = names[2..]
         .iter()
         .filter(|c| !matches!(**c, "synced_at" | "agent_id" | "company_id" | "day"))
@@ -210,7 +236,9 @@ async fn upsert(
     } else {
         sets.push("synced_at = excluded.synced_at".to_owned());
     }
-    sql.push_str(&sets.join(", "));
+    if mode != Mode::InsertNew {
+        sql.push_str(&sets.join(", "));
+    }
     if returning {
         sql.push_str(&format!(
             " WHERE {table}.record_hash IS DISTINCT FROM excluded.record_hash RETURNING (xmax = 0)"
@@ -218,19 +246,27 @@ async fn upsert(
     }
 
     let mut q: Query<'_, Any, AnyArguments<'_>> = sqlx::query(&sql);
+    // Borrowed, not copied: a batch's records are most of what is sent.
     for r in rows {
-        q = q.bind(w.account.to_owned()).bind(r.id.clone());
+        q = q.bind(w.account).bind(r.id.as_str());
         for v in &r.columns {
-            q = q.bind(v.clone());
+            q = q.bind(v.as_deref());
         }
-        q = q.bind(r.record.clone()).bind(r.hash).bind(w.now.to_owned());
+        q = q.bind(r.record.as_str()).bind(r.hash).bind(w.now);
         if let Some(seen) = w.seen {
-            q = q.bind(seen.to_owned());
+            q = q.bind(seen);
         }
     }
     if !returning {
-        q.execute(&mut *conn).await?;
-        return Ok(Counts::default());
+        let done = q.execute(&mut *conn).await?;
+        return Ok(Counts {
+            inserted: if mode == Mode::InsertNew {
+                done.rows_affected()
+            } else {
+                0
+            },
+            updated: 0,
+        });
     }
     let mut counts = Counts::default();
     for row in q.fetch_all(&mut *conn).await? {

@@ -468,9 +468,15 @@ impl Progress for TerminalProgress {
         }
         *last = Some(stream);
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        // Windows that adapt to the rows found have no total in advance.
+        let windows = if total > 0 {
+            format!("{done}/{total}")
+        } else {
+            done.to_string()
+        };
         let _ = write!(
             err,
-            "\r{stream}: window {done}/{total}, {fetched} records ({:.0}/s), at {cursor}\x1b[K",
+            "\r{stream}: window {windows}, {fetched} records ({:.0}/s), at {cursor}\x1b[K",
             fetched as f64 / secs
         );
         let _ = err.flush();
