@@ -462,7 +462,7 @@ fn markdown(sizes: &[Size]) -> String {
     m.push_str(BLOCK_START);
     m.push_str("\n## Sync\n\n");
     m.push_str(&format!(
-        "`kefu sync run --streams sessions --since {SINCE} --until {UNTIL} --db DB` (a fresh database each run) beside `kefu sessions export --from {SINCE} --to {UNTIL} --out FILE`, against the same `kefu sandbox serve --vendor easemob --sessions N`, rounds interleaved (the order turns each round); every process under `peak-rss`. Rows a second are the rows the sync inserted over its wall time (opening and migrating the database included); the ratio compares each sync with the export of its own round. The incremental run is the same command again with nothing new: the sandbox's request log counts what it sent. PostgreSQL is the local server ({}).\n\n",
+        "`kefu sync run --streams sessions --since {SINCE} --until {UNTIL} --db DB` (a fresh database each run) beside `kefu sessions export --from {SINCE} --to {UNTIL} --out FILE`, against the same `kefu sandbox serve --vendor easemob --sessions N`, rounds interleaved (the order turns each round); every process under `peak-rss`. Rows a second are the rows the sync inserted over its wall time (opening and migrating the database included); the ratio compares each sync with the export of its own round. The incremental run is the same command again with nothing new: the sandbox's request log counts what it sent. PostgreSQL is the local server ({}). Where the time goes, and what was tried: docs/sync.md, section Performance.\n\n",
         "127.0.0.1:5432 unless KEFU_TEST_POSTGRES_URL says otherwise"
     ));
     m.push_str("| target | figure | |\n|---|---|---|\n");
