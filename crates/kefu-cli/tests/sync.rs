@@ -96,6 +96,41 @@ fn run_prints_one_row_per_stream_and_status_reads_the_file() {
     assert!(table.stdout.starts_with("ACCOUNT"), "{}", table.stdout);
 }
 
+/// Two accounts (here an Easemob tenant and a Sobot platform) side by side
+/// in one file, each under its own `account`.
+#[test]
+fn accounts_share_one_database() {
+    let home = Home::new();
+    let mut easemob = vec!["sync", "run", "--streams", "sessions"];
+    easemob.extend(RANGE);
+    sandboxed(&home, "easemob", &easemob).assert_ok();
+    let mut sobot = vec!["sync", "run", "--streams", "tenants,agent_status"];
+    sobot.extend(RANGE);
+    sandboxed(&home, "sobot", &sobot).assert_ok();
+    let status = run(&home, &[], &["sync", "status", "-o", "json"]);
+    status.assert_ok();
+    let rows = status.json();
+    let pairs: Vec<(String, String)> = rows
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|r| {
+            (
+                r["account"].as_str().expect("a").to_owned(),
+                r["stream"].as_str().expect("s").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("1".to_owned(), "sessions".to_owned()),
+            ("10004".to_owned(), "agent_status".to_owned()),
+            ("10004".to_owned(), "tenants".to_owned()),
+        ]
+    );
+}
+
 #[test]
 fn bad_input_names_the_flag_and_touches_nothing() {
     let home = Home::new();
