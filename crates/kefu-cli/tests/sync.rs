@@ -152,6 +152,17 @@ fn bad_input_names_the_flag_and_touches_nothing() {
             "{args:?} created the file"
         );
     }
+    let status = run(&home, &[], &["sync", "status"]);
+    status.assert_error(2);
+    assert!(
+        status.stderr.contains("no sync database"),
+        "{}",
+        status.stderr
+    );
+    assert!(
+        !home.path().join("kefu.db").exists(),
+        "status created the file"
+    );
 }
 
 #[test]

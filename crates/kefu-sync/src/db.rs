@@ -137,6 +137,21 @@ impl DbUrl {
         }
     }
 
+    /// The SQLite file, for a SQLite URL.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        if self.dialect != Dialect::Sqlite {
+            return None;
+        }
+        let rest = self.url.strip_prefix("sqlite://")?;
+        let path = rest.split_once('?').map_or(rest, |(p, _)| p);
+        Some(
+            path.replace("%3F", "?")
+                .replace("%23", "#")
+                .replace("%25", "%")
+                .into(),
+        )
+    }
+
     /// The URL sqlx connects to.
     pub(crate) fn connect_url(&self) -> &str {
         &self.url
@@ -328,6 +343,8 @@ mod tests {
         assert_eq!(s.connect_url(), "sqlite://kefu.db?mode=rwc");
         let s: DbUrl = "sqlite:/tmp/a b.db".parse().expect("sqlite:");
         assert_eq!(s.connect_url(), "sqlite:///tmp/a b.db?mode=rwc");
+        assert_eq!(s.sqlite_path(), Some("/tmp/a b.db".into()));
+        assert_eq!(u.sqlite_path(), None);
         let e = "mysql://x".parse::<DbUrl>().expect_err("mysql");
         assert!(e.to_string().contains("invalid db"), "{e}");
     }

@@ -95,7 +95,17 @@ pub async fn run(cli: &Cli, command: &SyncCommand, env: EnvLookup) -> Result<(),
     let format = cli.output.unwrap_or(Format::Table);
     match command {
         SyncCommand::Status(args) => {
-            let db = open(&db_url(args, &settings)?).await?;
+            let url = db_url(args, &settings)?;
+            // Reading status never creates a database.
+            if let Some(path) = url.sqlite_path()
+                && !path.exists()
+            {
+                return Err(Failure::Usage {
+                    message: format!("--db: no sync database at {}", path.display()),
+                    hint: Some("run `kefu sync run` first, or pass --db / KEFU_DB".to_owned()),
+                });
+            }
+            let db = open(&url).await?;
             let rows = kefu_sync::status(&db).await.map_err(failure)?;
             db.close().await;
             print(format, &rows)
