@@ -316,6 +316,27 @@ impl Db {
         self.url.redacted()
     }
 
+    /// Opens a window's transaction (SQLite: `BEGIN IMMEDIATE`).
+    ///
+    /// A run stopped by a signal drops its window mid-flight; if that
+    /// happened while a `BEGIN` was being acknowledged, sqlx leaves the
+    /// pooled connection inside a transaction no one owns, and the next
+    /// `begin_with` is refused. That connection is closed (which rolls the
+    /// orphan back) and the transaction opened on a fresh one.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        for _ in 0..self.pool.options().get_max_connections() {
+            match self.pool.begin_with(self.dialect.begin()).await {
+                Err(sqlx::Error::InvalidSavePointStatement) => {
+                    let conn = self.pool.acquire().await?;
+                    tracing::debug!("kefu sync: closing a connection left inside a transaction");
+                    let _ = conn.close().await;
+                }
+                other => return Ok(other?),
+            }
+        }
+        Ok(self.pool.begin_with(self.dialect.begin()).await?)
+    }
+
     /// Closes every connection (releasing any advisory lock).
     pub async fn close(&self) {
         self.pool.close().await;

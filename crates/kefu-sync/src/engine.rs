@@ -349,7 +349,7 @@ impl Run<'_> {
     }
 
     async fn save_state(&self, state: &StreamState) -> Result<()> {
-        let mut tx = self.db.pool().begin_with(self.db.dialect().begin()).await?;
+        let mut tx = self.db.begin().await?;
         state::save(&mut tx, self.db.dialect(), state, &row::instant(Utc::now())).await?;
         tx.commit().await?;
         Ok(())
@@ -445,7 +445,7 @@ impl Run<'_> {
                             inserted = tracing::field::Empty,
                             updated = tracing::field::Empty,
                         );
-                        let tx = db.pool().begin_with(dialect.begin()).await?;
+                        let tx = db.begin().await?;
                         open = Some((tx, Counts::default(), span));
                     }
                     if let Some((tx, counts, span)) = open.as_mut() {
@@ -474,11 +474,7 @@ impl Run<'_> {
                                 inserted = tracing::field::Empty,
                                 updated = tracing::field::Empty,
                             );
-                            (
-                                db.pool().begin_with(dialect.begin()).await?,
-                                Counts::default(),
-                                span,
-                            )
+                            (db.begin().await?, Counts::default(), span)
                         }
                     };
                     // The cursor only moves forward; it is the window's
@@ -597,7 +593,7 @@ impl Run<'_> {
         let rows = self.source.snapshot(stream).await?;
         let (tx_rows, mut rx_rows) = mpsc::channel(2);
         let fetch = AbortOnDrop(tokio::spawn(forward(rows, tx_rows)));
-        let mut tx = db.pool().begin_with(dialect.begin()).await?;
+        let mut tx = db.begin().await?;
         let w = Write {
             stream,
             account: &next.account,
@@ -711,7 +707,7 @@ impl Run<'_> {
         let dialect = db.dialect();
         let rows = self.source.day(day).await?;
         let now = row::instant(Utc::now());
-        let mut tx = db.pool().begin_with(dialect.begin()).await?;
+        let mut tx = db.begin().await?;
         let before = store::take_day(&mut tx, dialect, &next.account, &row::day(day)).await?;
         let w = Write {
             stream: Stream::AgentStats,

@@ -130,7 +130,7 @@ pub async fn migrate(db: &Db) -> Result<()> {
 
 /// Brings `db` to `target` (tests build older schemas with it).
 pub async fn migrate_to(db: &Db, target: i64) -> Result<()> {
-    let mut tx = db.pool().begin_with(db.dialect().begin()).await?;
+    let mut tx = db.begin().await?;
     if db.dialect() == Dialect::Postgres {
         // Two workers starting at once: the second waits, then sees the work done.
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
