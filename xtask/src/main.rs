@@ -40,6 +40,9 @@ commands:
                       of 100,000 and 1,000,000 sandbox sessions vs a raw loop, pacing) and
                       write docs/benchmarks.md; --quick: small sizes, written to
                       target/benchmarks-quick.md
+  bench-sync [--quick] only the kefu sync figures of `bench` (sync of 100,000 and 1,000,000
+                      sessions into SQLite and PostgreSQL beside the export), into the
+                      same file
   reliability         every operation of both vendors under every sandbox fault (release);
                       rewrites the table in docs/reliability.md
   man [DIR]           man pages of `kefu` and each subcommand, from the clap
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         "snapshots" => no_args(&cmd, &rest).and_then(|()| snapshots::snapshots()),
         "sandbox" => sandbox::sandbox(&rest),
         "bench" => bench::bench(&rest),
+        "bench-sync" => bench::sync::bench_sync_only(&rest),
         "reliability" => no_args(&cmd, &rest).and_then(|()| reliability::reliability()),
         "fuzz" => fuzz::fuzz(&rest),
         "man" => man::man(&rest),

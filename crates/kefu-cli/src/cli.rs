@@ -167,6 +167,13 @@ pub enum Command {
     )]
     Reports(ReportsCommand),
 
+    /// Keep a database current with the vendor account (SQLite or PostgreSQL).
+    #[command(
+        subcommand,
+        after_help = "Example: kefu --vendor easemob sync run --db kefu.db && kefu sync status"
+    )]
+    Sync(SyncCommand),
+
     /// Embedded vendor emulators.
     #[command(
         subcommand,
@@ -715,6 +722,70 @@ pub enum ShellArg {
     Zsh,
     /// Fish.
     Fish,
+}
+
+/// `kefu sync ...`.
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Fetch what is new since the last run (plus a look-back) and store it.
+    #[command(
+        after_help = "Example: kefu --vendor easemob sync run --db postgres://kefu@db/kefu --lookback 2h"
+    )]
+    Run(RunArgs),
+    /// Per account and stream: cursor, last run, rows.
+    #[command(after_help = "Example: kefu sync status --db kefu.db")]
+    Status(DbArgs),
+    /// Compare the database with the vendor over the synced range.
+    #[command(after_help = "Example: kefu --vendor easemob sync verify --since 2024-05-01")]
+    Verify(VerifyArgs),
+}
+
+/// `--db`.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// `sqlite:PATH`, a file path, or `postgres://...` [env: KEFU_DB]
+    /// [default: kefu.db].
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+}
+
+/// `sync run`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Streams to sync, comma-separated [default: every stream of the vendor].
+    #[arg(long, value_name = "S,...")]
+    pub streams: Option<String>,
+    /// Start of an incremental stream's first run [default: 30 days ago].
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// End of the range [default: now].
+    #[arg(long, value_name = "T")]
+    pub until: Option<String>,
+    /// Re-read before the cursor on every run, like `90m`, `2h`, `1d`
+    /// [default: 1h; agent_stats: 2 days].
+    #[arg(long, value_name = "DURATION")]
+    pub lookback: Option<String>,
+    /// Stop (progress saved, exit 7) once this many vendor requests are made.
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<u64>,
+}
+
+/// `sync verify`.
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Streams to compare [default: every stream of the vendor].
+    #[arg(long, value_name = "S,...")]
+    pub streams: Option<String>,
+    /// Start of the range [default: where the first sync began].
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// End of the range [default: the synced cursor].
+    #[arg(long, value_name = "T")]
+    pub until: Option<String>,
 }
 
 #[cfg(test)]

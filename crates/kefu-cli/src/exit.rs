@@ -10,6 +10,7 @@
 //! | 4 | authentication failed |
 //! | 5 | the vendor refused |
 //! | 6 | network or transport failure after retries |
+//! | 7 | incomplete: `sync` stopped early (progress saved) or `sync verify` found differences |
 //! | 130 | interrupted (Ctrl-C / SIGTERM) |
 //!
 //! Messages come from `kefu::Error`, which never holds a secret; nothing the
@@ -35,6 +36,9 @@ pub enum Failure {
     Local(String),
     /// Stopped by Ctrl-C or SIGTERM (exit 130).
     Interrupted,
+    /// `sync` stopped early with its progress saved, or `sync verify` found
+    /// differences (exit 7).
+    Incomplete(String),
     /// The reader of stdout went away (`| head`): stop quietly.
     BrokenPipe,
 }
@@ -70,6 +74,7 @@ impl Failure {
             Self::Usage { .. } => 2,
             Self::Local(_) => 1,
             Self::Interrupted => 130,
+            Self::Incomplete(_) => 7,
             Self::BrokenPipe => 0,
         }
     }
@@ -82,6 +87,7 @@ impl Failure {
             Self::Usage { message, hint } => (message.clone(), hint.clone()),
             Self::Local(message) => (message.clone(), None),
             Self::Interrupted => ("interrupted".to_owned(), None),
+            Self::Incomplete(message) => (message.clone(), None),
             Self::BrokenPipe => return Vec::new(),
         };
         let mut lines = vec![format!("kefu: {}", one_line(&message))];

@@ -69,6 +69,7 @@ pub fn of(failure: &Failure, vendor: Option<Vendor>) -> Option<JsonError> {
         Failure::Usage { .. } => ("usage", vendor, None),
         Failure::Local(_) => ("local", vendor, None),
         Failure::Interrupted => ("interrupted", vendor, None),
+        Failure::Incomplete(_) => ("incomplete", vendor, None),
         Failure::BrokenPipe => return None,
     };
     Some(JsonError {

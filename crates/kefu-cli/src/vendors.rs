@@ -32,6 +32,12 @@ pub fn zone_of(vendor: Vendor, settings: &Settings) -> Result<Zone, Failure> {
     }
 }
 
+/// The setting whose value names the vendor account (`kefu sync`'s
+/// `account` column), if the vendor has one.
+pub fn account_key(vendor: Vendor) -> Option<&'static str> {
+    registry::get(vendor).and_then(|d| d.account_key)
+}
+
 /// The agent admin for `--tenant`. A vendor that manages staff per merchant
 /// needs one: from `--tenant`, else its configured default merchant. A
 /// vendor of one account ignores it.

@@ -27,6 +27,7 @@ pub static DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     base_url_key: ENV_BASE_URL,
     default_base_url: crate::DEFAULT_BASE_URL,
     zone_key: Some(ENV_ZONE),
+    account_key: Some("KEFU_EASEMOB_TENANT_ID"),
     operations: crate::client::SUPPORTED,
     scope: Scope::Account,
     connect,

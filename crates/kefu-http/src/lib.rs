@@ -14,6 +14,7 @@
 
 pub mod endpoint;
 pub mod lenient;
+pub mod meter;
 pub mod observe;
 pub mod pacer;
 pub mod policy;

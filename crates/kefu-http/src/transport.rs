@@ -198,6 +198,7 @@ impl Transport {
     }
 
     async fn send_once(&self, request: &WireRequest) -> Result<WireResponse> {
+        crate::meter::count();
         let vendor = self.inner.vendor;
         let mut url = self
             .inner

@@ -133,6 +133,9 @@ pub struct VendorDescriptor {
     pub default_base_url: &'static str,
     /// The setting of the zone times are read in (its default is UTC+8).
     pub zone_key: Option<&'static str>,
+    /// The setting whose value names the account (Easemob's tenant id,
+    /// Sobot's unionCode): what `kefu sync` files records under.
+    pub account_key: Option<&'static str>,
     /// The operations its client offers; no client needed to ask.
     pub operations: &'static [Operation],
     /// How staff operations are scoped.

@@ -42,6 +42,7 @@ pub static DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     base_url_key: "KEFU_SOBOT_BASE_URL",
     default_base_url: crate::DEFAULT_BASE_URL,
     zone_key: Some("KEFU_SOBOT_ZONE"),
+    account_key: Some("KEFU_SOBOT_UNION_CODE"),
     operations: crate::client::SUPPORTED,
     scope: Scope::Merchant {
         setting: "KEFU_SOBOT_CUSTOMER_CODE",

@@ -31,6 +31,7 @@ pub static DESCRIPTOR: VendorDescriptor = VendorDescriptor {
     base_url_key: ENV_BASE_URL,
     default_base_url: "https://testvendor.invalid",
     zone_key: None,
+    account_key: None,
     operations: SUPPORTED,
     scope: Scope::Account,
     connect,

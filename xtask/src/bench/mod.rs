@@ -6,6 +6,7 @@
 
 mod machine;
 mod report;
+pub(crate) mod sync;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -150,7 +151,8 @@ pub(crate) fn bench(rest: &[String]) -> Result {
     for line in report.verdicts() {
         println!("  {line}");
     }
-    Ok(())
+    // kefu sync beside the export, into the same file (issue 12).
+    sync::bench_sync(quick, &bin, &out)
 }
 
 fn run_benchmarks(plan: &BenchPlan, bin: &Path, work: &Path) -> Result<BenchReport> {

@@ -11,6 +11,7 @@ mod reports;
 mod roles;
 mod roster;
 mod sessions;
+pub mod sync;
 mod tenants;
 
 use std::io::{self, Write};
@@ -116,7 +117,7 @@ pub fn operation(command: &Command) -> Option<Operation> {
             ReportsCommand::Export(_) => Operation::ExportReport,
             ReportsCommand::AgentStatus(_) => Operation::AgentStatusLog,
         },
-        Command::Sandbox(_) | Command::Completions(_) => return None,
+        Command::Sandbox(_) | Command::Completions(_) | Command::Sync(_) => return None,
     })
 }
 
@@ -124,6 +125,7 @@ pub fn operation(command: &Command) -> Option<Operation> {
 pub async fn run(cli: Cli, env: EnvLookup) -> Result<(), Failure> {
     match &cli.command {
         Command::Completions(args) => return completions(args.shell),
+        Command::Sync(c) => return sync::run(&cli, c, env).await,
         Command::Sandbox(SandboxCommand::Serve(args)) => {
             let settings = Settings::env_only(env);
             let vendor = match client::resolve_vendor(cli.vendor, &settings) {
@@ -190,7 +192,7 @@ pub async fn run(cli: Cli, env: EnvLookup) -> Result<(), Failure> {
         Command::Sessions(SessionsCommand::Export(args)) => sessions::export(&ctx, args).await,
         Command::Chats(ChatsCommand::List(args)) => chats::list(&ctx, args).await,
         Command::Reports(c) => reports::run(&ctx, c).await,
-        Command::Sandbox(_) | Command::Completions(_) => Ok(()),
+        Command::Sandbox(_) | Command::Completions(_) | Command::Sync(_) => Ok(()),
     };
     crate::ops::finish(&hooked, ctx.format(), result)
 }

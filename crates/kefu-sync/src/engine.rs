@@ -1,0 +1,952 @@
+//! A sync run: every stream in turn, each in bounded windows, each window's
+//! rows and the stream's new cursor committed in one transaction.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use futures_util::StreamExt;
+use kefu_core::Error;
+use serde::Serialize;
+use tokio::sync::{mpsc, watch};
+use tracing::Instrument;
+
+use crate::db::Db;
+use crate::error::{Result, SyncError};
+use crate::lock;
+use crate::row::{self, Row};
+use crate::source::Source;
+use crate::state::{self, StreamState};
+use crate::store::{self, BATCH, Counts, Write};
+use crate::stream::{Stream, StreamKind};
+
+/// What a run is asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The streams, in order.
+    pub streams: Vec<Stream>,
+    /// Lower bound of an incremental stream's first run.
+    pub since: DateTime<Utc>,
+    /// End of the range (clamped to `now`).
+    pub until: DateTime<Utc>,
+    /// The wall clock at the start of the run.
+    pub now: DateTime<Utc>,
+    /// Re-read before the cursor on every run (incremental streams).
+    pub lookback: Duration,
+    /// Whole days re-read and replaced on every run (daily streams).
+    pub lookback_days: u32,
+    /// Window length (`None`: a day for sessions, a week for status logs).
+    pub window: Option<Duration>,
+    /// Stop before a window once this many vendor requests were made.
+    pub max_requests: Option<u64>,
+    /// The zone whose calendar days daily figures are kept in.
+    pub zone: FixedOffset,
+}
+
+impl Options {
+    /// Defaults of the contract at `now`: every stream of `vendor`, 30 days
+    /// back, until now, look-back 1 h (2 days for daily figures).
+    pub fn new(streams: Vec<Stream>, now: DateTime<Utc>) -> Self {
+        Self {
+            streams,
+            since: now - Duration::days(30),
+            until: now,
+            now,
+            lookback: Duration::hours(1),
+            lookback_days: 2,
+            window: None,
+            max_requests: None,
+            // China Standard Time: both vendors keep their days in it.
+            zone: FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix()),
+        }
+    }
+}
+
+use chrono::Offset as _;
+
+/// Progress of a run, per window (for a terminal).
+pub trait Progress: Send + Sync {
+    /// A window was committed.
+    fn window(&self, stream: Stream, done: u64, total: u64, fetched: u64, cursor: &str);
+}
+
+/// How a run is watched and stopped.
+#[derive(Clone, Default)]
+pub struct Controls {
+    /// Becomes `true` when the run must stop (SIGINT/SIGTERM): the window in
+    /// progress is rolled back whole.
+    pub stop: Option<watch::Receiver<bool>>,
+    /// Vendor requests made so far by this process (for `max_requests`).
+    pub requests: Option<Arc<dyn Fn() -> u64 + Send + Sync>>,
+    /// Told after every committed window.
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+impl fmt::Debug for Controls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Controls")
+            .field("stop", &self.stop.is_some())
+            .field("requests", &self.requests.is_some())
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// Why a stream stopped before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The vendor's rate budget ran out.
+    RateLimit,
+    /// `--max-requests` was reached.
+    MaxRequests,
+    /// SIGINT or SIGTERM.
+    Signal,
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::RateLimit => "the vendor's rate limit",
+            Self::MaxRequests => "--max-requests",
+            Self::Signal => "a signal",
+        })
+    }
+}
+
+/// One summary row per stream.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StreamSummary {
+    /// The account.
+    pub account: String,
+    /// The stream.
+    pub stream: String,
+    /// Records read from the vendor (repeats included).
+    pub fetched: u64,
+    /// New keys written.
+    pub inserted: u64,
+    /// Keys whose record changed.
+    pub updated: u64,
+    /// Snapshot rows newly marked deleted.
+    pub deleted: u64,
+    /// The committed cursor after the run.
+    pub cursor: Option<String>,
+    /// The stream reached the end of its range.
+    pub complete: bool,
+    /// Why not, when not: stopped (and by what), skipped, or failed.
+    pub note: Option<String>,
+    /// Stopped early with progress saved.
+    #[serde(skip)]
+    pub stopped: Option<StopReason>,
+    /// Another process holds this (account, stream).
+    #[serde(skip)]
+    pub skipped: bool,
+}
+
+impl StreamSummary {
+    fn new(account: &str, stream: Stream, cursor: Option<String>) -> Self {
+        Self {
+            account: account.to_owned(),
+            stream: stream.name().to_owned(),
+            fetched: 0,
+            inserted: 0,
+            updated: 0,
+            deleted: 0,
+            cursor,
+            complete: false,
+            note: None,
+            stopped: None,
+            skipped: false,
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug)]
+pub struct Report {
+    /// One row per stream asked for.
+    pub streams: Vec<StreamSummary>,
+    /// The first failure that was not a stop (the stream it hit is marked).
+    pub error: Option<SyncError>,
+}
+
+impl Report {
+    /// Some stream stopped early (rate limit, `--max-requests`, signal).
+    pub fn stopped_early(&self) -> bool {
+        self.streams.iter().any(|s| s.stopped.is_some())
+    }
+}
+
+/// Runs a sync of `source` into `db`.
+pub async fn run(db: &Db, source: &Source, opts: &Options, controls: &Controls) -> Result<Report> {
+    if opts.since > opts.until {
+        return Err(SyncError::invalid("since", "is after --until"));
+    }
+    if opts.lookback < Duration::zero() {
+        return Err(SyncError::invalid("lookback", "is negative"));
+    }
+    if let Some(w) = opts.window
+        && w <= Duration::zero()
+    {
+        return Err(SyncError::invalid("window", "must be positive"));
+    }
+    let mut run = Run {
+        db,
+        source,
+        opts,
+        controls,
+        requests_at_start: controls.requests.as_ref().map_or(0, |f| f()),
+        until: opts.until.min(opts.now),
+    };
+    let mut report = Report {
+        streams: Vec::new(),
+        error: None,
+    };
+    for &stream in &opts.streams {
+        let account = source.account();
+        if let Some(reason) = run.must_stop() {
+            // Nothing of this stream was read: its saved progress stands.
+            let saved = state::load(db, account, stream).await?;
+            let mut s = StreamSummary::new(account, stream, saved.and_then(|s| s.cursor));
+            s.stopped = Some(reason);
+            s.note = Some(format!("not started: stopped by {reason}"));
+            report.streams.push(s);
+            continue;
+        }
+        let Some(held) = lock::try_lock(db, account, stream).await? else {
+            let saved = state::load(db, account, stream).await?;
+            let mut s = StreamSummary::new(account, stream, saved.and_then(|s| s.cursor));
+            s.skipped = true;
+            s.note = Some("skipped: another process is syncing this stream".to_owned());
+            report.streams.push(s);
+            continue;
+        };
+        let result = run.stream(stream).await;
+        held.release().await?;
+        match result {
+            Ok(s) => report.streams.push(s),
+            Err((mut s, e)) => {
+                s.note = Some(format!("failed: {e}"));
+                report.streams.push(s);
+                if report.error.is_none() {
+                    report.error = Some(e);
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+struct Run<'a> {
+    db: &'a Db,
+    source: &'a Source,
+    opts: &'a Options,
+    controls: &'a Controls,
+    requests_at_start: u64,
+    until: DateTime<Utc>,
+}
+
+type StreamResult = std::result::Result<StreamSummary, (StreamSummary, SyncError)>;
+
+/// How one window ended.
+enum WindowEnd<T> {
+    Done(T),
+    Stopped(StopReason),
+    Failed(SyncError),
+}
+
+impl Run<'_> {
+    fn requests(&self) -> u64 {
+        self.controls
+            .requests
+            .as_ref()
+            .map_or(0, |f| f().saturating_sub(self.requests_at_start))
+    }
+
+    /// A reason to stop before the next window, if any.
+    fn must_stop(&self) -> Option<StopReason> {
+        if self.controls.stop.as_ref().is_some_and(|rx| *rx.borrow()) {
+            return Some(StopReason::Signal);
+        }
+        match self.opts.max_requests {
+            Some(max) if self.requests() >= max => Some(StopReason::MaxRequests),
+            _ => None,
+        }
+    }
+
+    /// Runs `window` unless a signal comes first (then it is dropped, and
+    /// its transaction with it: rolled back whole).
+    async fn guarded<T>(&self, window: impl Future<Output = Result<T>>) -> WindowEnd<T> {
+        let outcome = match self.controls.stop.clone() {
+            None => Some(window.await),
+            Some(mut rx) => {
+                let stop = async move {
+                    if rx.wait_for(|v| *v).await.is_err() {
+                        // No one can ask to stop any more.
+                        std::future::pending::<()>().await;
+                    }
+                };
+                tokio::select! {
+                    biased;
+                    () = stop => None,
+                    out = window => Some(out),
+                }
+            }
+        };
+        match outcome {
+            None => WindowEnd::Stopped(StopReason::Signal),
+            Some(Ok(v)) => WindowEnd::Done(v),
+            Some(Err(SyncError::Vendor(e))) if is_rate_limit(&e) => {
+                tracing::warn!(error = %e, "kefu sync: vendor rate limit; window rolled back");
+                WindowEnd::Stopped(StopReason::RateLimit)
+            }
+            Some(Err(e)) => WindowEnd::Failed(e),
+        }
+    }
+
+    async fn stream(&mut self, stream: Stream) -> StreamResult {
+        let account = self.source.account().to_owned();
+        let saved = match state::load(self.db, &account, stream).await {
+            Ok(s) => s,
+            Err(e) => return Err((StreamSummary::new(&account, stream, None), e)),
+        };
+        let mut state = saved.unwrap_or_else(|| StreamState {
+            account: account.clone(),
+            stream: stream.name().to_owned(),
+            ..StreamState::default()
+        });
+        let mut summary = StreamSummary::new(&account, stream, state.cursor.clone());
+        let end = match stream.kind() {
+            StreamKind::Incremental => self.incremental(stream, &mut state, &mut summary).await,
+            StreamKind::Snapshot => self.snapshot(stream, &mut state, &mut summary).await,
+            StreamKind::Daily => self.daily(&mut state, &mut summary).await,
+        };
+        summary.cursor = state.cursor.clone();
+        match end {
+            WindowEnd::Done(()) => {
+                summary.complete = true;
+                Ok(summary)
+            }
+            WindowEnd::Stopped(reason) => {
+                summary.stopped = Some(reason);
+                summary.note = Some(format!("stopped by {reason}; run again to continue"));
+                // Say so in the state, cursor untouched (own transaction).
+                state.complete = false;
+                state.last_outcome = Some(format!("stopped by {reason}"));
+                if let Err(e) = self.save_state(&state).await {
+                    return Err((summary, e));
+                }
+                Ok(summary)
+            }
+            WindowEnd::Failed(e) => {
+                state.complete = false;
+                state.last_outcome = Some(format!("failed: {e}"));
+                let _ = self.save_state(&state).await;
+                Err((summary, e))
+            }
+        }
+    }
+
+    async fn save_state(&self, state: &StreamState) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        state::save(&mut tx, self.db.dialect(), state, &row::instant(Utc::now())).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn incremental(
+        &self,
+        stream: Stream,
+        state: &mut StreamState,
+        summary: &mut StreamSummary,
+    ) -> WindowEnd<()> {
+        let cursor = state.cursor.as_deref().and_then(parse_instant);
+        let origin = state.origin.as_deref().and_then(parse_instant);
+        let lo = match cursor {
+            // Resume at the committed cursor, minus the look-back, but never
+            // before where the first run began.
+            Some(c) => {
+                let back = c
+                    .checked_sub_signed(self.opts.lookback)
+                    .unwrap_or(DateTime::<Utc>::MIN_UTC);
+                origin.map_or(back, |o| back.max(o))
+            }
+            None => self.opts.since,
+        };
+        if state.origin.is_none() {
+            state.origin = Some(row::instant(lo));
+        }
+        let until = self.until;
+        if lo >= until {
+            if state.cursor.is_none() {
+                // An empty range still records where the stream stands.
+                let mut next = state.clone();
+                next.cursor = Some(row::instant(until));
+                next.complete = true;
+                next.last_outcome = Some("complete".to_owned());
+                if let Err(e) = self.save_state(&next).await {
+                    return WindowEnd::Failed(e);
+                }
+                *state = next;
+            }
+            return WindowEnd::Done(());
+        }
+        let plan = WindowPlan::of(stream, self.opts.window);
+        let work = self.pipeline(stream, lo, cursor, plan, state, summary);
+        match self.guarded(work).await {
+            WindowEnd::Done(None) => WindowEnd::Done(()),
+            WindowEnd::Done(Some(reason)) | WindowEnd::Stopped(reason) => {
+                WindowEnd::Stopped(reason)
+            }
+            WindowEnd::Failed(e) => WindowEnd::Failed(e),
+        }
+    }
+
+    /// Reads windows in a task that runs ahead (bounded by the channel) and
+    /// commits each one here as its end arrives: fetching never waits for a
+    /// commit, and memory stays a few batches. Returns the reason it
+    /// stopped early, if it did; committed windows update `state` and
+    /// `summary` as they commit, so they stand even if this is dropped.
+    async fn pipeline(
+        &self,
+        stream: Stream,
+        lo: DateTime<Utc>,
+        cursor: Option<DateTime<Utc>>,
+        plan: WindowPlan,
+        state: &mut StreamState,
+        summary: &mut StreamSummary,
+    ) -> Result<Option<StopReason>> {
+        let db = self.db;
+        let dialect = db.dialect();
+        let (tx_pieces, mut pieces) = mpsc::channel::<Piece>(16);
+        let producer = Producer {
+            source: self.source.clone(),
+            stream,
+            until: self.until,
+            plan,
+            budget: self.budget(),
+        };
+        let _fetch = AbortOnDrop(tokio::spawn(producer.run(lo, tx_pieces)));
+        let mut done = 0u64;
+        let mut open: Option<(sqlx::Transaction<'static, sqlx::Any>, Counts, tracing::Span)> = None;
+        let now = row::instant(Utc::now());
+        while let Some(piece) = pieces.recv().await {
+            match piece {
+                Piece::Rows(batch) => {
+                    if open.is_none() {
+                        let span = tracing::info_span!(
+                            "kefu.sync.window",
+                            stream = stream.name(),
+                            account = %state.account,
+                            from = tracing::field::Empty,
+                            to = tracing::field::Empty,
+                            fetched = tracing::field::Empty,
+                            inserted = tracing::field::Empty,
+                            updated = tracing::field::Empty,
+                        );
+                        let tx = db.begin().await?;
+                        open = Some((tx, Counts::default(), span));
+                    }
+                    if let Some((tx, counts, span)) = open.as_mut() {
+                        let w = Write {
+                            stream,
+                            account: &state.account,
+                            now: &now,
+                            seen: None,
+                        };
+                        *counts += store::write(tx, dialect, w, &batch)
+                            .instrument(span.clone())
+                            .await?;
+                    }
+                }
+                Piece::End { from, to, fetched } => {
+                    let (mut tx, counts, span) = match open.take() {
+                        Some(o) => o,
+                        None => {
+                            let span = tracing::info_span!(
+                                "kefu.sync.window",
+                                stream = stream.name(),
+                                account = %state.account,
+                                from = tracing::field::Empty,
+                                to = tracing::field::Empty,
+                                fetched = tracing::field::Empty,
+                                inserted = tracing::field::Empty,
+                                updated = tracing::field::Empty,
+                            );
+                            (db.begin().await?, Counts::default(), span)
+                        }
+                    };
+                    // The cursor only moves forward; it is the window's
+                    // bound, never the wall time of the attempt.
+                    let mut next = state.clone();
+                    next.cursor = Some(row::instant(match cursor {
+                        Some(c) if c > to => c,
+                        _ => to,
+                    }));
+                    next.complete = to >= self.until;
+                    next.last_outcome = Some(
+                        if next.complete {
+                            "complete"
+                        } else {
+                            "in progress"
+                        }
+                        .to_owned(),
+                    );
+                    state::save(&mut tx, dialect, &next, &row::instant(Utc::now())).await?;
+                    tx.commit().await?;
+                    span.record("from", tracing::field::display(row::instant(from)));
+                    span.record("to", tracing::field::display(row::instant(to)));
+                    span.record("fetched", fetched);
+                    span.record("inserted", counts.inserted);
+                    span.record("updated", counts.updated);
+                    tracing::debug!(parent: &span, "kefu sync: window committed");
+                    summary.fetched += fetched;
+                    summary.inserted += counts.inserted;
+                    summary.updated += counts.updated;
+                    *state = next;
+                    done += 1;
+                    if let Some(p) = &self.controls.progress {
+                        let total = plan
+                            .fixed
+                            .map_or(0, |w| windows_between(from, self.until, w) + done - 1);
+                        p.window(
+                            stream,
+                            done,
+                            total,
+                            summary.fetched,
+                            state.cursor.as_deref().unwrap_or(""),
+                        );
+                    }
+                }
+                Piece::Stop(reason) => return Ok(Some(reason)),
+                Piece::Failed(e) => return Err(SyncError::Vendor(e)),
+            }
+        }
+        Ok(None)
+    }
+
+    fn budget(&self) -> Budget {
+        Budget {
+            stop: self.controls.stop.clone(),
+            requests: self.controls.requests.clone(),
+            max: self.opts.max_requests,
+            at_start: self.requests_at_start,
+        }
+    }
+
+    async fn snapshot(
+        &self,
+        stream: Stream,
+        state: &mut StreamState,
+        summary: &mut StreamSummary,
+    ) -> WindowEnd<()> {
+        if let Some(reason) = self.must_stop() {
+            return WindowEnd::Stopped(reason);
+        }
+        let span = tracing::info_span!(
+            "kefu.sync.window",
+            stream = stream.name(),
+            account = %state.account,
+            fetched = tracing::field::Empty,
+            inserted = tracing::field::Empty,
+            updated = tracing::field::Empty,
+            deleted = tracing::field::Empty,
+        );
+        let mut next = state.clone();
+        let mark = row::instant(Utc::now());
+        next.cursor = Some(mark.clone());
+        next.complete = true;
+        next.last_outcome = Some("complete".to_owned());
+        let work = self
+            .snapshot_window(stream, &next, &mark)
+            .instrument(span.clone());
+        match self.guarded(work).await {
+            WindowEnd::Done((fetched, counts, deleted)) => {
+                span.record("fetched", fetched);
+                span.record("inserted", counts.inserted);
+                span.record("updated", counts.updated);
+                span.record("deleted", deleted);
+                summary.fetched += fetched;
+                summary.inserted += counts.inserted;
+                summary.updated += counts.updated;
+                summary.deleted += deleted;
+                *state = next;
+                if let Some(p) = &self.controls.progress {
+                    p.window(stream, 1, 1, fetched, &mark);
+                }
+                WindowEnd::Done(())
+            }
+            WindowEnd::Stopped(r) => WindowEnd::Stopped(r),
+            WindowEnd::Failed(e) => WindowEnd::Failed(e),
+        }
+    }
+
+    async fn snapshot_window(
+        &self,
+        stream: Stream,
+        next: &StreamState,
+        mark: &str,
+    ) -> Result<(u64, Counts, u64)> {
+        let db = self.db;
+        let dialect = db.dialect();
+        let rows = self.source.snapshot(stream).await?;
+        let (tx_rows, mut rx_rows) = mpsc::channel(2);
+        let fetch = AbortOnDrop(tokio::spawn(forward(rows, tx_rows)));
+        let mut tx = db.begin().await?;
+        let w = Write {
+            stream,
+            account: &next.account,
+            now: mark,
+            seen: Some(mark),
+        };
+        let mut fetched = 0u64;
+        let mut counts = Counts::default();
+        while let Some(batch) = rx_rows.recv().await {
+            let batch = batch?;
+            fetched += batch.len() as u64;
+            counts += store::write(&mut tx, dialect, w, &batch).await?;
+        }
+        drop(fetch);
+        // Only a listing read to its end may mark rows deleted.
+        let deleted =
+            store::mark_unseen_deleted(&mut tx, dialect, stream, &next.account, mark).await?;
+        state::save(&mut tx, dialect, next, mark).await?;
+        tx.commit().await?;
+        Ok((fetched, counts, deleted))
+    }
+
+    async fn daily(&self, state: &mut StreamState, summary: &mut StreamSummary) -> WindowEnd<()> {
+        let zone = self.opts.zone;
+        // `until` is an exclusive end: its own day counts only if it has begun.
+        let last_day = (self.until - Duration::milliseconds(1))
+            .with_timezone(&zone)
+            .date_naive();
+        let cursor = state
+            .cursor
+            .as_deref()
+            .and_then(|c| NaiveDate::parse_from_str(c, "%Y-%m-%d").ok());
+        let origin = state
+            .origin
+            .as_deref()
+            .and_then(|c| NaiveDate::parse_from_str(c, "%Y-%m-%d").ok());
+        let mut day = match cursor {
+            // The days inside the look-back are read again, never a day
+            // before where the first run began.
+            Some(c) => {
+                let back = c
+                    .checked_add_signed(Duration::days(1))
+                    .and_then(|d| {
+                        d.checked_sub_signed(Duration::days(i64::from(self.opts.lookback_days)))
+                    })
+                    .unwrap_or(NaiveDate::MIN);
+                origin.map_or(back, |o| back.max(o))
+            }
+            None => self.opts.since.with_timezone(&zone).date_naive(),
+        };
+        if state.origin.is_none() {
+            state.origin = Some(row::day(day));
+        }
+        let total = u64::try_from((last_day - day).num_days() + 1).unwrap_or(0);
+        let mut done = 0;
+        while day <= last_day {
+            if let Some(reason) = self.must_stop() {
+                return WindowEnd::Stopped(reason);
+            }
+            let mut next = state.clone();
+            let keep = match cursor {
+                Some(c) if c > day => c,
+                _ => day,
+            };
+            next.cursor = Some(row::day(keep));
+            next.complete = day >= last_day;
+            next.last_outcome = Some(
+                if next.complete {
+                    "complete"
+                } else {
+                    "in progress"
+                }
+                .to_owned(),
+            );
+            let span = tracing::info_span!(
+                "kefu.sync.window",
+                stream = Stream::AgentStats.name(),
+                account = %state.account,
+                day = %row::day(day),
+            );
+            match self
+                .guarded(self.day_window(day, &next).instrument(span))
+                .await
+            {
+                WindowEnd::Done((fetched, counts)) => {
+                    summary.fetched += fetched;
+                    summary.inserted += counts.inserted;
+                    summary.updated += counts.updated;
+                    *state = next;
+                    done += 1;
+                    if let Some(p) = &self.controls.progress {
+                        p.window(
+                            Stream::AgentStats,
+                            done,
+                            total,
+                            summary.fetched,
+                            state.cursor.as_deref().unwrap_or(""),
+                        );
+                    }
+                }
+                WindowEnd::Stopped(r) => return WindowEnd::Stopped(r),
+                WindowEnd::Failed(e) => return WindowEnd::Failed(e),
+            }
+            day += Duration::days(1);
+        }
+        WindowEnd::Done(())
+    }
+
+    async fn day_window(&self, day: NaiveDate, next: &StreamState) -> Result<(u64, Counts)> {
+        let db = self.db;
+        let dialect = db.dialect();
+        let rows = self.source.day(day).await?;
+        let now = row::instant(Utc::now());
+        let mut tx = db.begin().await?;
+        let before = store::take_day(&mut tx, dialect, &next.account, &row::day(day)).await?;
+        let w = Write {
+            stream: Stream::AgentStats,
+            account: &next.account,
+            now: &now,
+            seen: None,
+        };
+        store::write(&mut tx, dialect, w, &rows).await?;
+        let mut counts = Counts::default();
+        let mut seen = std::collections::HashSet::new();
+        for r in &rows {
+            if !seen.insert(r.id.as_str()) {
+                continue;
+            }
+            match before.get(&r.id) {
+                None => counts.inserted += 1,
+                Some(h) if *h != Some(r.hash) => counts.updated += 1,
+                Some(_) => {}
+            }
+        }
+        state::save(&mut tx, dialect, next, &now).await?;
+        tx.commit().await?;
+        Ok((rows.len() as u64, counts))
+    }
+}
+
+/// What the fetching task hands the committing side.
+enum Piece {
+    /// A batch of the current window.
+    Rows(Vec<Row>),
+    /// The current window was read to its end.
+    End {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        fetched: u64,
+    },
+    /// Stopped before the next window.
+    Stop(StopReason),
+    /// The vendor failed (the window in progress is rolled back).
+    Failed(Error),
+}
+
+/// How long windows are.
+#[derive(Debug, Clone, Copy)]
+struct WindowPlan {
+    /// Always this long (`--window`, or the status log's week).
+    fixed: Option<Duration>,
+    start: Duration,
+    min: Duration,
+    max: Duration,
+}
+
+/// Rows a window aims at when its length adapts: large enough that window
+/// edges cost little, small enough that a stop loses little.
+const WINDOW_ROWS: u64 = 50_000;
+
+impl WindowPlan {
+    fn of(stream: Stream, fixed: Option<Duration>) -> Self {
+        let fixed = fixed.or(match stream {
+            // The vendor answers a week at most.
+            Stream::AgentStatus => Some(Duration::days(7)),
+            _ => None,
+        });
+        Self {
+            fixed,
+            start: Duration::days(1),
+            min: Duration::hours(1),
+            max: Duration::days(7),
+        }
+    }
+
+    /// The next window's length after one of `len` that held `rows`.
+    fn next(&self, len: Duration, rows: u64) -> Duration {
+        if let Some(w) = self.fixed {
+            return w;
+        }
+        if rows < WINDOW_ROWS / 4 {
+            (len * 2).min(self.max)
+        } else if rows > WINDOW_ROWS * 2 {
+            (len / 2).max(self.min)
+        } else {
+            len
+        }
+    }
+}
+
+/// When to stop before a window (read by the fetching task).
+#[derive(Clone)]
+struct Budget {
+    stop: Option<watch::Receiver<bool>>,
+    requests: Option<Arc<dyn Fn() -> u64 + Send + Sync>>,
+    max: Option<u64>,
+    at_start: u64,
+}
+
+impl Budget {
+    fn must_stop(&self) -> Option<StopReason> {
+        if self.stop.as_ref().is_some_and(|rx| *rx.borrow()) {
+            return Some(StopReason::Signal);
+        }
+        let spent = self
+            .requests
+            .as_ref()
+            .map_or(0, |f| f().saturating_sub(self.at_start));
+        match self.max {
+            Some(max) if spent >= max => Some(StopReason::MaxRequests),
+            _ => None,
+        }
+    }
+}
+
+/// Reads the windows of one stream, one after another.
+struct Producer {
+    source: Source,
+    stream: Stream,
+    until: DateTime<Utc>,
+    plan: WindowPlan,
+    budget: Budget,
+}
+
+impl Producer {
+    async fn run(self, mut lo: DateTime<Utc>, out: mpsc::Sender<Piece>) {
+        let mut len = self.plan.fixed.unwrap_or(self.plan.start);
+        while lo < self.until {
+            if let Some(reason) = self.budget.must_stop() {
+                let _ = out.send(Piece::Stop(reason)).await;
+                return;
+            }
+            let hi = lo
+                .checked_add_signed(len)
+                .map_or(self.until, |h| h.min(self.until));
+            let mut rows = match self.source.window(self.stream, lo, hi) {
+                Ok(rows) => rows,
+                Err(e) => {
+                    let _ = out.send(Piece::Failed(e)).await;
+                    return;
+                }
+            };
+            let mut fetched = 0u64;
+            let mut batch = Vec::with_capacity(BATCH);
+            while let Some(item) = rows.next().await {
+                match item {
+                    Ok(r) => {
+                        fetched += 1;
+                        batch.push(r);
+                        if batch.len() >= BATCH {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                            if out.send(Piece::Rows(full)).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let _ = out.send(Piece::Failed(e)).await;
+                        return;
+                    }
+                }
+            }
+            if !batch.is_empty() && out.send(Piece::Rows(batch)).await.is_err() {
+                return;
+            }
+            if out
+                .send(Piece::End {
+                    from: lo,
+                    to: hi,
+                    fetched,
+                })
+                .await
+                .is_err()
+            {
+                return;
+            }
+            len = self.plan.next(hi - lo, fetched);
+            lo = hi;
+        }
+    }
+}
+
+/// Sends the rows of `rows` in batches until it ends, fails, or no one listens.
+async fn forward(
+    mut rows: crate::source::Rows,
+    out: mpsc::Sender<std::result::Result<Vec<Row>, Error>>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while let Some(item) = rows.next().await {
+        match item {
+            Ok(r) => {
+                batch.push(r);
+                if batch.len() >= BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if out.send(Ok(full)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = out.send(Err(e)).await;
+                return;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = out.send(Ok(batch)).await;
+    }
+}
+
+/// Aborts the fetching task when the window ends or is abandoned.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn is_rate_limit(e: &Error) -> bool {
+    matches!(e, Error::RateLimited { .. } | Error::QuotaExceeded(_))
+}
+
+/// Parses a stored instant.
+pub fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn windows_between(lo: DateTime<Utc>, hi: DateTime<Utc>, w: Duration) -> u64 {
+    if hi <= lo {
+        return 0;
+    }
+    let span = (hi - lo).num_milliseconds();
+    let w = w.num_milliseconds().max(1);
+    u64::try_from((span + w - 1) / w).unwrap_or(0)
+}
+
+#[allow(dead_code)]
+fn assert_send<T: Send>(_: &T) {}
+#[allow(dead_code)]
+fn _future_is_send(db: &Db, source: &Source, opts: &Options, controls: &Controls) {
+    let f = run(db, source, opts, controls);
+    assert_send(&f);
+}

@@ -1,0 +1,178 @@
+//! A vendor record as a row: its key, its windowing columns, its JSON.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kefu_core::model::{Agent, AgentStats, AgentStatusLog, AppKey, Role, Session, Tenant};
+use kefu_core::{Error, Vendor};
+use serde::Serialize;
+
+/// One row to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The vendor id as text (unique per account in its table).
+    pub id: String,
+    /// The values of the stream's extra columns, in order.
+    pub columns: Vec<Option<String>>,
+    /// The record as `-o json` prints it.
+    pub record: String,
+    /// A stable hash of `record`: tells an unchanged row from an updated one.
+    pub hash: i64,
+}
+
+/// An instant as stored: RFC 3339 in UTC with milliseconds, which sorts as
+/// the instants do (SQLite keeps it as text).
+pub fn instant(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// A day as stored.
+pub fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// FNV-1a, 64 bits: stable across builds and platforms (std's hasher is not
+/// promised to be), cheap, and only compared with itself.
+pub fn fnv1a(bytes: &[u8]) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
+}
+
+fn row<T: Serialize>(
+    vendor: Vendor,
+    what: &str,
+    id: String,
+    columns: Vec<Option<String>>,
+    record: &T,
+) -> Result<Row, Error> {
+    if id.is_empty() {
+        // A record without its id cannot be kept exactly once.
+        return Err(Error::decode(
+            vendor,
+            format!("a {what} without an id"),
+            b"",
+        ));
+    }
+    let record = serde_json::to_string(record)
+        .map_err(|e| Error::decode(vendor, format!("cannot encode a {what}: {e}"), b""))?;
+    let hash = fnv1a(record.as_bytes());
+    Ok(Row {
+        id,
+        columns,
+        record,
+        hash,
+    })
+}
+
+/// A session, keyed by `serviceSessionId`, windowed on its stop time.
+pub fn session(s: &Session) -> Result<Row, Error> {
+    row(
+        Vendor::Easemob,
+        "session",
+        s.id.clone(),
+        vec![s.stopped_at.map(instant)],
+        s,
+    )
+}
+
+/// A status-log entry. The vendor gives it no id; its identity is
+/// company, agent, instant (ms), source and status together.
+pub fn status_log(e: &AgentStatusLog) -> Result<Row, Error> {
+    let id = format!(
+        "{}:{}:{}:{}:{}",
+        e.company_id,
+        e.agent_id,
+        e.at.map_or_else(String::new, |at| at.timestamp_millis().to_string()),
+        e.source.map_or_else(String::new, |s| s.to_string()),
+        e.status.as_deref().unwrap_or_default(),
+    );
+    row(
+        Vendor::Sobot,
+        "status log entry",
+        id,
+        vec![e.at.map(instant)],
+        e,
+    )
+}
+
+/// One agent's figures of one day, keyed by agent, company and day.
+pub fn agent_stats(s: &AgentStats, d: NaiveDate) -> Result<Row, Error> {
+    if s.agent_id.is_empty() {
+        return Err(Error::decode(
+            Vendor::Sobot,
+            "agent figures without staffid",
+            b"",
+        ));
+    }
+    let id = format!("{}:{}:{}", s.company_id, s.agent_id, day(d));
+    row(
+        Vendor::Sobot,
+        "agent figures",
+        id,
+        vec![
+            Some(s.agent_id.clone()),
+            Some(s.company_id.clone()),
+            Some(day(d)),
+        ],
+        s,
+    )
+}
+
+/// An agent: its user id, else (a vendor that gives none) its login email.
+pub fn agent(a: &Agent) -> Result<Row, Error> {
+    let id =
+        a.id.clone()
+            .filter(|i| !i.is_empty())
+            .unwrap_or_else(|| a.email.clone());
+    row(Vendor::Easemob, "agent", id, Vec::new(), a)
+}
+
+/// A role.
+pub fn role(r: &Role) -> Result<Row, Error> {
+    row(Vendor::Easemob, "role", r.id.clone(), Vec::new(), r)
+}
+
+/// A tenant, keyed by companyId.
+pub fn tenant(t: &Tenant) -> Result<Row, Error> {
+    row(Vendor::Sobot, "tenant", t.company_id.clone(), Vec::new(), t)
+}
+
+/// An app key, keyed by appId. getBatchAppKey stamps every key with the
+/// time of its answer (`extra.time`); that is not a change of the key, so
+/// it is left out of the hash (the stored record keeps the time it was
+/// last written with).
+pub fn app_key(k: &AppKey) -> Result<Row, Error> {
+    let mut r = row(Vendor::Sobot, "app key", k.app_id.clone(), Vec::new(), k)?;
+    if k.extra.contains_key("time") {
+        let mut stable = k.clone();
+        stable.extra.remove("time");
+        let text = serde_json::to_string(&stable).map_err(|e| {
+            Error::decode(Vendor::Sobot, format!("cannot encode an app key: {e}"), b"")
+        })?;
+        r.hash = fnv1a(text.as_bytes());
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hash_is_stable_and_instants_sort_as_text() {
+        // FNV-1a test vector: "a" → 0xaf63dc4c8601ec8c.
+        assert_eq!(fnv1a(b"a") as u64, 0xaf63_dc4c_8601_ec8c);
+        let a = instant(DateTime::from_timestamp(1_700_000_000, 5_000_000).expect("t"));
+        let b = instant(DateTime::from_timestamp(1_700_000_001, 0).expect("t"));
+        assert_eq!(a, "2023-11-14T22:13:20.005Z");
+        assert!(a < b);
+    }
+
+    #[test]
+    fn a_record_without_id_is_refused() {
+        let e = session(&Session::default()).expect_err("no id");
+        assert!(e.to_string().contains("without an id"), "{e}");
+    }
+}

@@ -1,0 +1,135 @@
+//! Where records come from: the four `kefu-core` traits, so any vendor that
+//! implements them can be synced.
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::stream::{BoxStream, StreamExt};
+use kefu_core::model::{AgentQuery, SessionQuery, TenantQuery};
+use kefu_core::{AgentAdmin, Error, Reports, SessionHistory, TenantAdmin, Vendor};
+
+use crate::row::{self, Row};
+use crate::stream::Stream;
+
+/// The rows of a listing, as they arrive.
+pub type Rows = BoxStream<'static, Result<Row, Error>>;
+
+/// One vendor account, seen through the traits.
+#[derive(Clone)]
+pub struct Source {
+    vendor: Vendor,
+    account: String,
+    tenants: Arc<dyn TenantAdmin>,
+    agents: Arc<dyn AgentAdmin>,
+    sessions: Arc<dyn SessionHistory>,
+    reports: Arc<dyn Reports>,
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Source")
+            .field("vendor", &self.vendor)
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Source {
+    /// An account (`account`: Easemob tenant id or Sobot unionCode) and the
+    /// vendor's implementations of the traits.
+    pub fn new(
+        vendor: Vendor,
+        account: impl Into<String>,
+        tenants: Arc<dyn TenantAdmin>,
+        agents: Arc<dyn AgentAdmin>,
+        sessions: Arc<dyn SessionHistory>,
+        reports: Arc<dyn Reports>,
+    ) -> Self {
+        Self {
+            vendor,
+            account: account.into(),
+            tenants,
+            agents,
+            sessions,
+            reports,
+        }
+    }
+
+    /// The vendor.
+    pub fn vendor(&self) -> Vendor {
+        self.vendor
+    }
+
+    /// The account column's value.
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// The rows of an incremental stream in `[from, to]`.
+    pub fn window(
+        &self,
+        stream: Stream,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Rows, Error> {
+        match stream {
+            Stream::Sessions => {
+                let q = SessionQuery::stopped_between(from, to);
+                Ok(self
+                    .sessions
+                    .sessions(&q)?
+                    .map(|r| r.and_then(|s| row::session(&s)))
+                    .boxed())
+            }
+            Stream::AgentStatus => Ok(self
+                .reports
+                .agent_status_log(from, to)?
+                .map(|r| r.and_then(|e| row::status_log(&e)))
+                .boxed()),
+            _ => Err(Error::invalid(
+                "streams",
+                format!("{stream} is not incremental"),
+            )),
+        }
+    }
+
+    /// Every row of a snapshot stream.
+    pub async fn snapshot(&self, stream: Stream) -> Result<Rows, Error> {
+        let iter = |rows: Vec<Result<Row, Error>>| futures_util::stream::iter(rows).boxed();
+        match stream {
+            Stream::Agents => Ok(self
+                .agents
+                .list_agents(&AgentQuery::default())?
+                .map(|r| r.and_then(|a| row::agent(&a)))
+                .boxed()),
+            Stream::Roles => {
+                let roles = self.agents.list_roles().await?;
+                Ok(iter(roles.iter().map(row::role).collect()))
+            }
+            Stream::Tenants => Ok(self
+                .tenants
+                .list_tenants(&TenantQuery::default())?
+                .map(|r| r.and_then(|t| row::tenant(&t)))
+                .boxed()),
+            Stream::AppKeys => {
+                let keys = self.tenants.app_keys().await?;
+                Ok(iter(keys.iter().map(row::app_key).collect()))
+            }
+            _ => Err(Error::invalid(
+                "streams",
+                format!("{stream} is not a snapshot"),
+            )),
+        }
+    }
+
+    /// The daily figures of `day`.
+    pub async fn day(&self, day: NaiveDate) -> Result<Vec<Row>, Error> {
+        self.reports
+            .agent_stats(day, day)
+            .await?
+            .iter()
+            .map(|s| row::agent_stats(s, day))
+            .collect()
+    }
+}

@@ -1,0 +1,110 @@
+//! `kefu_sync_state`: one row per (account, stream), written in the same
+//! transaction as the rows it speaks for.
+
+use sqlx::{AnyConnection, Row as _};
+
+use crate::db::{ColumnKind, Db, Dialect};
+use crate::error::Result;
+use crate::stream::Stream;
+
+/// What is stored for one (account, stream).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamState {
+    /// The account.
+    pub account: String,
+    /// The stream name.
+    pub stream: String,
+    /// Incremental: the end of the last committed window (RFC 3339);
+    /// daily: the last committed day; snapshot: when the last listing was
+    /// committed.
+    pub cursor: Option<String>,
+    /// Where the first run began (the lower bound `verify` checks from).
+    pub origin: Option<String>,
+    /// Whether the last run reached its end.
+    pub complete: bool,
+    /// When a run last committed.
+    pub last_run_at: Option<String>,
+    /// How the last run ended (`complete`, `stopped: ...`).
+    pub last_outcome: Option<String>,
+}
+
+/// The state of (account, stream), if any.
+pub async fn load(db: &Db, account: &str, stream: Stream) -> Result<Option<StreamState>> {
+    let all = load_where(db, Some((account, stream))).await?;
+    Ok(all.into_iter().next())
+}
+
+/// Every state row, by account and stream.
+pub async fn load_all(db: &Db) -> Result<Vec<StreamState>> {
+    load_where(db, None).await
+}
+
+async fn load_where(db: &Db, only: Option<(&str, Stream)>) -> Result<Vec<StreamState>> {
+    let d = db.dialect();
+    let mut sql = format!(
+        "SELECT account, stream, cursor, origin, complete, {}, last_outcome FROM kefu_sync_state",
+        d.as_text("last_run_at", ColumnKind::Time)
+    );
+    if only.is_some() {
+        sql.push_str(" WHERE account = $1 AND stream = $2");
+    }
+    sql.push_str(" ORDER BY account, stream");
+    let mut q = sqlx::query(&sql);
+    if let Some((account, stream)) = only {
+        q = q.bind(account.to_owned()).bind(stream.name());
+    }
+    let mut out = Vec::new();
+    for row in q.fetch_all(db.pool()).await? {
+        out.push(StreamState {
+            account: row.try_get(0)?,
+            stream: row.try_get(1)?,
+            cursor: row.try_get(2)?,
+            origin: row.try_get(3)?,
+            complete: row.try_get::<i64, _>(4)? != 0,
+            last_run_at: row.try_get(5)?,
+            last_outcome: row.try_get(6)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Saves the state inside the window's transaction.
+pub async fn save(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    s: &StreamState,
+    now: &str,
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO kefu_sync_state \
+         (account, stream, cursor, origin, complete, updated_at, last_run_at, last_outcome) \
+         VALUES ($1, $2, $3, $4, $5, {now}, {now2}, $8) \
+         ON CONFLICT (account, stream) DO UPDATE SET cursor = excluded.cursor, \
+         origin = excluded.origin, complete = excluded.complete, updated_at = excluded.updated_at, \
+         last_run_at = excluded.last_run_at, last_outcome = excluded.last_outcome",
+        now = dialect.param(6, ColumnKind::Time),
+        now2 = dialect.param(7, ColumnKind::Time),
+    );
+    sqlx::query(&sql)
+        .bind(s.account.clone())
+        .bind(s.stream.clone())
+        .bind(s.cursor.clone())
+        .bind(s.origin.clone())
+        .bind(i64::from(s.complete))
+        .bind(now.to_owned())
+        .bind(now.to_owned())
+        .bind(s.last_outcome.clone())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Rows of `account` in `stream`'s table (deleted snapshot rows included).
+pub async fn row_count(db: &Db, account: &str, stream: Stream) -> Result<i64> {
+    let sql = format!("SELECT COUNT(*) FROM {} WHERE account = $1", stream.table());
+    Ok(sqlx::query(&sql)
+        .bind(account.to_owned())
+        .fetch_one(db.pool())
+        .await?
+        .try_get(0)?)
+}

@@ -1,0 +1,269 @@
+//! A vendor that misbehaves where it hurts: sessions inserted while a
+//! window is being paged, sorting before the pages already read (offset
+//! paging then repeats a record), pages repeated outright.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use common::{Kind, TestDb, count_rows, ids, june};
+use futures_util::StreamExt;
+use kefu::model::{Session, SessionQuery};
+use kefu::{
+    AgentAdmin, Capabilities, Provider, RecordStream, Reports, SessionHistory, TenantAdmin, Vendor,
+};
+use kefu_sync::{Controls, Options, Source, Stream, run};
+
+#[derive(Debug, Default)]
+struct Shifty {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    sessions: Mutex<Vec<Session>>,
+    /// Inserted after the first page of the next listing is served.
+    pending: Mutex<Vec<Session>>,
+}
+
+fn session(id: &str, stop: DateTime<Utc>) -> Session {
+    Session {
+        id: id.to_owned(),
+        stopped_at: Some(stop),
+        ..Session::default()
+    }
+}
+
+impl Provider for Shifty {
+    fn vendor(&self) -> Vendor {
+        Vendor::Easemob
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new(Vendor::Easemob, &[])
+    }
+}
+impl TenantAdmin for Shifty {}
+impl AgentAdmin for Shifty {}
+impl Reports for Shifty {}
+
+#[async_trait]
+impl SessionHistory for Shifty {
+    fn sessions(&self, query: &SessionQuery) -> kefu::Result<RecordStream<Session>> {
+        let (from, to) = (query.from.unwrap_or_default(), query.to.unwrap_or_default());
+        let me = self.inner.clone();
+        // Offset paging, 50 a page, ascending by stop time, both ends
+        // inclusive, recomputed on every page as a real server would.
+        let pages = futures_util::stream::unfold(0usize, move |page| {
+            let me = me.clone();
+            async move {
+                let rows: Vec<Session> = {
+                    let mut all = me.sessions.lock().expect("lock");
+                    if page == 1 {
+                        all.extend(me.pending.lock().expect("lock").drain(..));
+                        all.sort_by_key(|s| s.stopped_at);
+                    }
+                    all.iter()
+                        .filter(|s| s.stopped_at.is_some_and(|t| t >= from && t <= to))
+                        .skip(page * 50)
+                        .take(50)
+                        .cloned()
+                        .collect()
+                };
+                (!rows.is_empty()).then(|| {
+                    (
+                        futures_util::stream::iter(rows.into_iter().map(Ok)),
+                        page + 1,
+                    )
+                })
+            }
+        });
+        Ok(pages.flatten().boxed())
+    }
+}
+
+fn fake() -> Arc<Shifty> {
+    Arc::new(Shifty::default())
+}
+
+fn source(f: &Arc<Shifty>) -> Source {
+    Source::new(
+        Vendor::Easemob,
+        "1",
+        f.clone(),
+        f.clone(),
+        f.clone(),
+        f.clone(),
+    )
+}
+
+async fn inserts_before_read_pages(t: &TestDb) {
+    let f = fake();
+    let until = june();
+    // 120 sessions in the last 50 minutes before `until`.
+    {
+        let mut s = f.inner.sessions.lock().expect("lock");
+        for i in 0..120 {
+            s.push(session(
+                &format!("s{i:03}"),
+                until - Duration::minutes(50) + Duration::seconds(i * 20),
+            ));
+        }
+    }
+    // While the window is paged, two sessions appear that sort first.
+    f.inner.pending.lock().expect("lock").extend([
+        session("late-a", until - Duration::minutes(55)),
+        session("late-b", until - Duration::minutes(54)),
+    ]);
+    let db = t.open().await;
+    let mut o = Options::new(vec![Stream::Sessions], until);
+    o.since = until - Duration::hours(2);
+    let report = run(&db, &source(&f), &o, &Controls::default())
+        .await
+        .expect("first");
+    let s = &report.streams[0];
+    assert!(s.complete);
+    // The shift repeated records on later pages: fetched more than stored.
+    assert!(s.fetched > s.inserted, "{s:?}");
+    let (rows, distinct) = count_rows(&db, "easemob_sessions", "1").await;
+    assert_eq!(rows, distinct, "no duplicates");
+    assert_eq!(rows, 120, "the late ones sorted before the pages read");
+
+    // The next run's look-back reads them.
+    let mut o2 = o.clone();
+    o2.now = until + Duration::minutes(1);
+    o2.until = o2.now;
+    let report = run(&db, &source(&f), &o2, &Controls::default())
+        .await
+        .expect("second");
+    assert_eq!(report.streams[0].inserted, 2, "{:?}", report.streams[0]);
+    let mut want: Vec<String> = f
+        .inner
+        .sessions
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|s| s.id.clone())
+        .collect();
+    want.sort();
+    assert_eq!(ids(&db, "easemob_sessions", "1").await, want);
+    db.close().await;
+}
+both!(shift_sqlite, shift_postgres, inserts_before_read_pages);
+
+/// A record changed at the vendor is updated in place, once.
+#[tokio::test]
+async fn changed_records_are_updated_in_place() {
+    let t = TestDb::new(Kind::Sqlite, "changed").await.expect("db");
+    let f = fake();
+    let until = june();
+    f.inner
+        .sessions
+        .lock()
+        .expect("lock")
+        .push(session("x", until - Duration::minutes(10)));
+    let db = t.open().await;
+    let mut o = Options::new(vec![Stream::Sessions], until);
+    o.since = until - Duration::hours(1);
+    run(&db, &source(&f), &o, &Controls::default())
+        .await
+        .expect("first");
+    f.inner.sessions.lock().expect("lock")[0].comment = Some("rated later".to_owned());
+    let report = run(&db, &source(&f), &o, &Controls::default())
+        .await
+        .expect("second");
+    assert_eq!(
+        (report.streams[0].inserted, report.streams[0].updated),
+        (0, 1)
+    );
+    assert_eq!(count_rows(&db, "easemob_sessions", "1").await, (1, 1));
+    db.close().await;
+}
+
+/// Daily figures the vendor corrects or withdraws are corrected or
+/// withdrawn: days inside the look-back are replaced whole.
+#[derive(Debug, Default)]
+struct Figures {
+    /// Answers of successive calls for the same day.
+    answers: Mutex<Vec<Vec<kefu::model::AgentStats>>>,
+}
+
+impl Provider for Figures {
+    fn vendor(&self) -> Vendor {
+        Vendor::Sobot
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new(Vendor::Sobot, &[])
+    }
+}
+impl TenantAdmin for Figures {}
+impl AgentAdmin for Figures {}
+impl SessionHistory for Figures {}
+
+#[async_trait]
+impl Reports for Figures {
+    async fn agent_stats(
+        &self,
+        _from: chrono::NaiveDate,
+        _to: chrono::NaiveDate,
+    ) -> kefu::Result<Vec<kefu::model::AgentStats>> {
+        let mut answers = self.answers.lock().expect("lock");
+        Ok(if answers.len() > 1 {
+            answers.remove(0)
+        } else {
+            answers.first().cloned().unwrap_or_default()
+        })
+    }
+}
+
+fn figure(agent: &str, consultations: u64) -> kefu::model::AgentStats {
+    kefu::model::AgentStats {
+        agent_id: agent.to_owned(),
+        company_id: "c1".to_owned(),
+        valid_consultations: Some(consultations),
+        ..Default::default()
+    }
+}
+
+async fn days_are_replaced_whole(t: &TestDb) {
+    let f = Arc::new(Figures::default());
+    // One day, read twice: first two agents, then one corrected, one gone.
+    f.answers
+        .lock()
+        .expect("lock")
+        .extend([vec![figure("a", 3), figure("b", 5)], vec![figure("a", 4)]]);
+    let src = Source::new(
+        Vendor::Sobot,
+        "10004",
+        f.clone(),
+        f.clone(),
+        f.clone(),
+        f.clone(),
+    );
+    let db = t.open().await;
+    let now = june();
+    let mut o = Options::new(vec![Stream::AgentStats], now);
+    o.since = now - Duration::hours(1);
+    let r = run(&db, &src, &o, &Controls::default())
+        .await
+        .expect("first");
+    assert_eq!(
+        (r.streams[0].inserted, r.streams[0].updated),
+        (2, 0),
+        "{:?}",
+        r.streams[0]
+    );
+    let r = run(&db, &src, &o, &Controls::default())
+        .await
+        .expect("second");
+    assert_eq!(
+        (r.streams[0].inserted, r.streams[0].updated),
+        (0, 1),
+        "{:?}",
+        r.streams[0]
+    );
+    assert_eq!(count_rows(&db, "sobot_agent_stats", "10004").await, (1, 1));
+    db.close().await;
+}
+both!(days_sqlite, days_postgres, days_are_replaced_whole);

@@ -1,0 +1,332 @@
+//! Incremental sessions into SQLite and PostgreSQL against the Easemob
+//! sandbox: first run, incremental run, late records, stops, budgets.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::Duration;
+use common::{Easemob, TestDb, count_rows, ids, june, may};
+use kefu_sync::{Controls, Options, Progress, StopReason, Stream, run};
+
+/// Daily windows, fixed (the default adapts to the rows found).
+fn options(streams: &[Stream]) -> Options {
+    let mut o = Options::new(streams.to_vec(), june());
+    o.since = may();
+    o.window = Some(Duration::days(1));
+    o
+}
+
+async fn first_then_incremental(t: &TestDb) {
+    let vendor = Easemob::start(500).await;
+    let db = t.open().await;
+    let src = vendor.source();
+
+    let report = run(
+        &db,
+        &src,
+        &options(&[Stream::Sessions]),
+        &Controls::default(),
+    )
+    .await
+    .expect("first run");
+    let s = &report.streams[0];
+    assert!(s.complete, "{s:?}");
+    assert_eq!(s.inserted, 500, "{s:?}");
+    assert_eq!(s.updated, 0);
+    assert!(report.error.is_none());
+    let mut want = vendor.sandbox.session_ids();
+    want.sort();
+    assert_eq!(ids(&db, "easemob_sessions", "1").await, want);
+    assert_eq!(s.cursor.as_deref(), Some("2024-06-02T00:00:00.000Z"));
+
+    // 20 sessions end ten minutes later; the second run reads only the
+    // look-back and the new ten minutes: one window, one page.
+    vendor.clock.advance(Duration::minutes(5));
+    vendor.sandbox.add_sessions(20);
+    vendor.clock.advance(Duration::minutes(5));
+    let before = vendor.session_requests();
+    let mut o = options(&[Stream::Sessions]);
+    o.now = june() + Duration::minutes(10);
+    o.until = o.now;
+    let report = run(&db, &src, &o, &Controls::default())
+        .await
+        .expect("second run");
+    let s = &report.streams[0];
+    assert_eq!((s.inserted, s.updated), (20, 0), "{s:?}");
+    assert!(s.complete);
+    let requests = vendor.session_requests() - before;
+    assert!(
+        requests <= 2,
+        "the incremental run made {requests} session requests"
+    );
+    assert_eq!(count_rows(&db, "easemob_sessions", "1").await, (520, 520));
+
+    // A third run with nothing new: nothing written, a request or two.
+    let before = vendor.session_requests();
+    let report = run(&db, &src, &o, &Controls::default())
+        .await
+        .expect("third run");
+    let s = &report.streams[0];
+    assert_eq!((s.inserted, s.updated), (0, 0), "{s:?}");
+    assert!(vendor.session_requests() - before <= 2);
+    db.close().await;
+}
+both!(
+    first_then_incremental_sqlite,
+    first_then_incremental_postgres,
+    first_then_incremental
+);
+
+/// A session that shows up late, with a stop time before the cursor but
+/// inside the look-back, is caught by the next run; outside it, it is not
+/// (and `verify` names it, see verify.rs).
+async fn late_records_inside_the_lookback(t: &TestDb) {
+    let vendor = Easemob::start(100).await;
+    let db = t.open().await;
+    let src = vendor.source();
+    run(
+        &db,
+        &src,
+        &options(&[Stream::Sessions]),
+        &Controls::default(),
+    )
+    .await
+    .expect("first");
+    // Ends 20 minutes before the cursor, but reaches the vendor only now.
+    vendor.clock.set(june() - Duration::minutes(20));
+    vendor.sandbox.add_sessions(3);
+    let mut o = options(&[Stream::Sessions]);
+    o.now = june() + Duration::minutes(30);
+    o.until = o.now;
+    let report = run(&db, &src, &o, &Controls::default())
+        .await
+        .expect("second");
+    assert_eq!(report.streams[0].inserted, 3, "{:?}", report.streams[0]);
+    assert_eq!(count_rows(&db, "easemob_sessions", "1").await, (103, 103));
+    db.close().await;
+}
+both!(
+    late_records_sqlite,
+    late_records_postgres,
+    late_records_inside_the_lookback
+);
+
+/// Stops after the first committed window (as a signal would).
+struct StopAfter {
+    tx: tokio::sync::watch::Sender<bool>,
+    windows: AtomicU64,
+    after: u64,
+}
+
+impl Progress for StopAfter {
+    fn window(&self, _: Stream, _: u64, _: u64, _: u64, _: &str) {
+        if self.windows.fetch_add(1, Ordering::SeqCst) + 1 >= self.after {
+            let _ = self.tx.send(true);
+        }
+    }
+}
+
+async fn a_stop_keeps_committed_windows_and_resumes(t: &TestDb) {
+    let vendor = Easemob::start(300).await;
+    let db = t.open().await;
+    let src = vendor.source();
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let controls = Controls {
+        stop: Some(rx),
+        progress: Some(Arc::new(StopAfter {
+            tx,
+            windows: AtomicU64::new(0),
+            after: 5,
+        })),
+        ..Controls::default()
+    };
+    let report = run(&db, &src, &options(&[Stream::Sessions]), &controls)
+        .await
+        .expect("stopped run");
+    let s = &report.streams[0];
+    assert_eq!(s.stopped, Some(StopReason::Signal), "{s:?}");
+    assert!(!s.complete);
+    assert!(report.stopped_early());
+    // Five daily windows from 2024-05-01T00:00+08:00 are committed.
+    assert_eq!(s.cursor.as_deref(), Some("2024-05-05T16:00:00.000Z"));
+    let kept = count_rows(&db, "easemob_sessions", "1").await;
+    assert_eq!(kept.0, kept.1);
+    assert!(kept.0 > 0 && kept.0 < 300, "{kept:?}");
+
+    // The next run continues from the cursor, not from the start.
+    let before = vendor.session_requests();
+    let report = run(
+        &db,
+        &src,
+        &options(&[Stream::Sessions]),
+        &Controls::default(),
+    )
+    .await
+    .expect("resumed");
+    let s = &report.streams[0];
+    assert!(s.complete, "{s:?}");
+    assert_eq!(s.inserted as i64 + kept.0, 300);
+    assert!(s.updated == 0);
+    // 28 windows (one look-back hour into the fifth day) rather than 32.
+    assert!(
+        vendor.session_requests() - before <= 29,
+        "{}",
+        vendor.session_requests() - before
+    );
+    assert_eq!(count_rows(&db, "easemob_sessions", "1").await, (300, 300));
+    db.close().await;
+}
+both!(
+    stop_resume_sqlite,
+    stop_resume_postgres,
+    a_stop_keeps_committed_windows_and_resumes
+);
+
+async fn max_requests_stops_between_windows(t: &TestDb) {
+    let vendor = Easemob::start(200).await;
+    let db = t.open().await;
+    let src = vendor.source();
+    let log = vendor.sandbox.log().clone();
+    let mut o = options(&[Stream::Sessions]);
+    o.max_requests = Some(6);
+    let controls = Controls {
+        requests: Some(Arc::new(move || log.len() as u64)),
+        ..Controls::default()
+    };
+    let report = run(&db, &src, &o, &controls).await.expect("run");
+    let s = &report.streams[0];
+    assert_eq!(s.stopped, Some(StopReason::MaxRequests), "{s:?}");
+    assert!(
+        s.note
+            .as_deref()
+            .is_some_and(|n| n.contains("--max-requests"))
+    );
+    let state = kefu_sync::state::load(&db, "1", Stream::Sessions)
+        .await
+        .expect("state")
+        .expect("saved");
+    assert!(!state.complete);
+    assert!(
+        state
+            .last_outcome
+            .as_deref()
+            .is_some_and(|o| o.contains("max-requests"))
+    );
+    // Running on without a budget completes it, nothing twice.
+    let report = run(
+        &db,
+        &src,
+        &options(&[Stream::Sessions]),
+        &Controls::default(),
+    )
+    .await
+    .expect("rest");
+    assert!(report.streams[0].complete);
+    assert_eq!(count_rows(&db, "easemob_sessions", "1").await, (200, 200));
+    db.close().await;
+}
+both!(
+    max_requests_sqlite,
+    max_requests_postgres,
+    max_requests_stops_between_windows
+);
+
+async fn a_rate_limit_rolls_back_the_window_and_says_so(t: &TestDb) {
+    use kefu_testkit::sandbox::Fault;
+    let vendor = Easemob::start(200).await;
+    let db = t.open().await;
+    let src = vendor.source();
+    // More 429s than the transport retries: the window gives up.
+    vendor.sandbox.chaos().inject(
+        Fault::RateLimit {
+            retry_after_secs: 0,
+        },
+        50,
+    );
+    let report = run(
+        &db,
+        &src,
+        &options(&[Stream::Sessions]),
+        &Controls::default(),
+    )
+    .await
+    .expect("run");
+    let s = &report.streams[0];
+    assert_eq!(s.stopped, Some(StopReason::RateLimit), "{s:?}");
+    assert!(report.error.is_none());
+    vendor.sandbox.chaos().clear();
+    let report = run(
+        &db,
+        &src,
+        &options(&[Stream::Sessions]),
+        &Controls::default(),
+    )
+    .await
+    .expect("run");
+    assert!(report.streams[0].complete);
+    assert_eq!(count_rows(&db, "easemob_sessions", "1").await, (200, 200));
+    db.close().await;
+}
+both!(
+    rate_limit_sqlite,
+    rate_limit_postgres,
+    a_rate_limit_rolls_back_the_window_and_says_so
+);
+
+/// A look-back longer than the history reads from where the first run
+/// began, not from the beginning of time (and nothing overflows).
+async fn a_huge_lookback_stops_at_the_origin(t: &TestDb) {
+    let vendor = Easemob::start(50).await;
+    let db = t.open().await;
+    let src = vendor.source();
+    run(
+        &db,
+        &src,
+        &options(&[Stream::Sessions]),
+        &Controls::default(),
+    )
+    .await
+    .expect("first");
+    let mut o = options(&[Stream::Sessions]);
+    o.lookback = Duration::days(1_000_000);
+    let before = vendor.session_requests();
+    let report = run(&db, &src, &o, &Controls::default())
+        .await
+        .expect("second");
+    assert!(report.streams[0].complete);
+    assert_eq!(report.streams[0].inserted, 0);
+    // 32 daily windows from the origin again, not millions.
+    assert!(vendor.session_requests() - before <= 40);
+    db.close().await;
+}
+both!(
+    huge_lookback_sqlite,
+    huge_lookback_postgres,
+    a_huge_lookback_stops_at_the_origin
+);
+
+/// By default windows adapt: sparse days are read a few at a time, so a
+/// month of few sessions costs a handful of windows, not thirty.
+async fn windows_grow_over_sparse_ranges(t: &TestDb) {
+    let vendor = Easemob::start(500).await;
+    let db = t.open().await;
+    let mut o = options(&[Stream::Sessions]);
+    o.window = None;
+    let before = vendor.session_requests();
+    let report = run(&db, &vendor.source(), &o, &Controls::default())
+        .await
+        .expect("run");
+    assert!(report.streams[0].complete);
+    assert_eq!(count_rows(&db, "easemob_sessions", "1").await, (500, 500));
+    let requests = vendor.session_requests() - before;
+    // 1 + 2 + 4 + 7 + 7 + 7 + 4 days: 7 windows, 10 pages of 50 at least.
+    assert!(requests <= 20, "{requests} session requests");
+    db.close().await;
+}
+both!(
+    adaptive_sqlite,
+    adaptive_postgres,
+    windows_grow_over_sparse_ranges
+);

@@ -1,0 +1,505 @@
+//! `kefu sync` figures for `cargo xtask bench` (and `cargo xtask bench-sync`):
+//! a sync of N sandbox sessions into SQLite and into PostgreSQL beside
+//! `kefu sessions export` of the same range, in the same run, interleaved;
+//! rows a second, peak memory, and the requests of an incremental run with
+//! nothing new. Written as one delimited block of docs/benchmarks.md.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use super::report::Stats;
+use super::{empty_config, show_short};
+use crate::json::{self, At, Json};
+use crate::process::{root, target_dir};
+use crate::sandbox_http::http;
+use crate::{Error, Result};
+
+const BLOCK_START: &str = "<!-- sync: written by cargo xtask bench -->";
+const BLOCK_END: &str = "<!-- /sync -->";
+const SINCE: &str = "2024-04-01";
+const UNTIL: &str = "2024-06-30";
+
+/// One process run under `peak-rss`.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    wall_s: f64,
+    peak_rss_kib: f64,
+}
+
+#[derive(Debug, Default)]
+struct Size {
+    sessions: u64,
+    export: Vec<Run>,
+    sqlite: Vec<Run>,
+    postgres: Vec<Run>,
+    sqlite_rows: Vec<u64>,
+    postgres_rows: Vec<u64>,
+    sqlite_incremental_requests: Option<u64>,
+    postgres_incremental_requests: Option<u64>,
+    postgres_skipped: Option<String>,
+}
+
+/// Runs the sync benchmark and writes its block into `out`.
+pub fn bench_sync(quick: bool, bin: &Path, out: &Path) -> Result {
+    let sizes: &[(u64, usize)] = if quick {
+        &[(10_000, 2), (50_000, 1)]
+    } else {
+        &[(100_000, 3), (1_000_000, 1)]
+    };
+    let work = std::env::temp_dir().join(format!("kefu-bench-sync-{}", std::process::id()));
+    std::fs::create_dir_all(&work)
+        .map_err(|e| Error(format!("cannot create {}: {e}", work.display())))?;
+    let mut results = Vec::new();
+    let mut outcome = Ok(());
+    for &(sessions, runs) in sizes {
+        match at_size(bin, &work, sessions, runs) {
+            Ok(r) => results.push(r),
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    outcome?;
+    let block = markdown(&results);
+    let text = std::fs::read_to_string(out).unwrap_or_default();
+    let text = match (text.find(BLOCK_START), text.find(BLOCK_END)) {
+        (Some(a), Some(b)) if b > a => {
+            format!("{}{block}{}", &text[..a], &text[b + BLOCK_END.len()..])
+        }
+        _ => match text.find(super::HISTORY_START) {
+            Some(h) => format!("{}{block}\n\n{}", &text[..h], &text[h..]),
+            None => format!("{}\n{block}\n", text.trim_end()),
+        },
+    };
+    std::fs::write(out, text).map_err(|e| Error(format!("cannot write {}: {e}", out.display())))?;
+    println!("\nwrote the sync figures into {}", out.display());
+    for line in verdicts(&results) {
+        println!("  {line}");
+    }
+    Ok(())
+}
+
+/// `cargo xtask bench-sync [--quick]`: only these figures.
+pub fn bench_sync_only(rest: &[String]) -> Result {
+    let quick = match rest {
+        [] => false,
+        [flag] if flag == "--quick" => true,
+        _ => {
+            return Err(Error(format!(
+                "`bench-sync` takes only --quick, got `{}`",
+                rest.join(" ")
+            )));
+        }
+    };
+    crate::process::run(crate::process::cargo([
+        "build",
+        "--release",
+        "-p",
+        "kefu-cli",
+    ]))?;
+    crate::process::run(crate::process::cargo([
+        "build",
+        "--release",
+        "-p",
+        "kefu-bench",
+    ]))?;
+    let out = if quick {
+        target_dir().join("benchmarks-quick.md")
+    } else {
+        root().join("docs/benchmarks.md")
+    };
+    bench_sync(quick, &target_dir().join("release"), &out)
+}
+
+fn at_size(bin: &Path, work: &Path, sessions: u64, runs: usize) -> Result<Size> {
+    println!("\n== sync: {sessions} sessions: kefu sandbox serve");
+    let mut serve = Command::new(bin.join("kefu"));
+    serve
+        .args(["sandbox", "serve", "--vendor", "easemob", "--sessions"])
+        .arg(sessions.to_string())
+        .env_clear()
+        .env("KEFU_CONFIG", empty_config(work)?)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = serve
+        .spawn()
+        .map_err(|e| Error(format!("cannot start kefu sandbox serve: {e}")))?;
+    let result = with_server(bin, work, sessions, runs, &mut child);
+    // Our own child, by its handle.
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+fn with_server(
+    bin: &Path,
+    work: &Path,
+    sessions: u64,
+    runs: usize,
+    child: &mut Child,
+) -> Result<Size> {
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| Error("serve has no stdout".into()))?;
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first)
+        .map_err(|e| Error(format!("cannot read serve's first line: {e}")))?;
+    let announced = json::parse(&first)
+        .map_err(|e| Error(format!("serve's first line is not JSON ({e}): {first}")))?;
+    let base_url = announced
+        .at(&["base_url"])
+        .and_then(Json::as_str)
+        .ok_or_else(|| Error(format!("no base_url in serve's first line: {first}")))?
+        .to_owned();
+    let env: Vec<(String, String)> = match announced.at(&["env"]) {
+        Some(Json::Object(pairs)) => pairs
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+            .collect(),
+        _ => return Err(Error(format!("no env in serve's first line: {first}"))),
+    };
+    let config = empty_config(work)?;
+    let kefu = |args: &[&str]| {
+        let mut cmd = Command::new(bin.join("peak-rss"));
+        cmd.arg("--")
+            .arg(bin.join("kefu"))
+            .args(args)
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env("KEFU_CONFIG", &config);
+        cmd
+    };
+    let pg_admin = std::env::var("KEFU_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let mut size = Size {
+        sessions,
+        ..Size::default()
+    };
+    for run_no in 0..runs {
+        // Export, SQLite, PostgreSQL; the order turns each round.
+        let order = ["export", "sqlite", "postgres"];
+        for k in 0..3 {
+            let who = order[(k + run_no) % 3];
+            match who {
+                "export" => {
+                    let file = work.join("export.jsonl");
+                    let file_s = file.to_string_lossy().into_owned();
+                    let (run, _) = measured(kefu(&[
+                        "sessions", "export", "--from", SINCE, "--to", UNTIL, "--out", &file_s,
+                    ]))?;
+                    let _ = std::fs::remove_file(&file);
+                    println!(
+                        "   export: {:.2} s, {:.0} sessions/s, peak RSS {:.1} MiB",
+                        run.wall_s,
+                        sessions as f64 / run.wall_s,
+                        run.peak_rss_kib / 1024.0
+                    );
+                    size.export.push(run);
+                }
+                "sqlite" => {
+                    let db = work.join(format!("sync-{run_no}.db"));
+                    let db_s = db.to_string_lossy().into_owned();
+                    let (run, rows) = sync_once(&kefu, &db_s)?;
+                    println!(
+                        "   sync into SQLite: {:.2} s, {:.0} rows/s, peak RSS {:.1} MiB",
+                        run.wall_s,
+                        rows as f64 / run.wall_s,
+                        run.peak_rss_kib / 1024.0
+                    );
+                    size.sqlite.push(run);
+                    size.sqlite_rows.push(rows);
+                    if run_no == 0 {
+                        size.sqlite_incremental_requests =
+                            Some(incremental(&kefu, &base_url, &db_s)?);
+                    }
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{db_s}{suffix}"));
+                    }
+                }
+                _ => {
+                    if size.postgres_skipped.is_some() {
+                        continue;
+                    }
+                    let name = format!("kefu_bench_sync_{}_{run_no}", std::process::id());
+                    if let Err(e) = psql(&pg_admin, &format!("CREATE DATABASE {name}")) {
+                        println!("   PostgreSQL skipped: {e}");
+                        size.postgres_skipped = Some(e.0);
+                        continue;
+                    }
+                    let url = with_database(&pg_admin, &name);
+                    let measured = sync_once(&kefu, &url).and_then(|(run, rows)| {
+                        let inc = if run_no == 0 {
+                            Some(incremental(&kefu, &base_url, &url)?)
+                        } else {
+                            None
+                        };
+                        Ok((run, rows, inc))
+                    });
+                    let _ = psql(
+                        &pg_admin,
+                        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    );
+                    let (run, rows, inc) = measured?;
+                    println!(
+                        "   sync into PostgreSQL: {:.2} s, {:.0} rows/s, peak RSS {:.1} MiB",
+                        run.wall_s,
+                        rows as f64 / run.wall_s,
+                        run.peak_rss_kib / 1024.0
+                    );
+                    size.postgres.push(run);
+                    size.postgres_rows.push(rows);
+                    if inc.is_some() {
+                        size.postgres_incremental_requests = inc;
+                    }
+                }
+            }
+        }
+    }
+    Ok(size)
+}
+
+/// A first sync into `db`: its run and the rows it inserted.
+fn sync_once(kefu: &dyn Fn(&[&str]) -> Command, db: &str) -> Result<(Run, u64)> {
+    let (run, stdout) = measured(kefu(&[
+        "sync",
+        "run",
+        "--streams",
+        "sessions",
+        "--since",
+        SINCE,
+        "--until",
+        UNTIL,
+        "--db",
+        db,
+        "-o",
+        "json",
+    ]))?;
+    let summary = json::parse(&stdout)
+        .map_err(|e| Error(format!("sync summary is not JSON ({e}): {stdout}")))?;
+    let inserted = match &summary {
+        Json::Array(rows) => rows
+            .iter()
+            .find(|r| r.at(&["stream"]).and_then(Json::as_str) == Some("sessions"))
+            .and_then(|r| r.at(&["inserted"]))
+            .and_then(Json::as_f64),
+        _ => None,
+    }
+    .ok_or_else(|| Error(format!("no sessions row in the sync summary: {stdout}")))?;
+    Ok((run, inserted as u64))
+}
+
+/// A second run with nothing new: the requests it made.
+fn incremental(kefu: &dyn Fn(&[&str]) -> Command, base_url: &str, db: &str) -> Result<u64> {
+    http(base_url, "DELETE", "/__sandbox/requests", None)?;
+    measured(kefu(&[
+        "sync",
+        "run",
+        "--streams",
+        "sessions",
+        "--since",
+        SINCE,
+        "--until",
+        UNTIL,
+        "--db",
+        db,
+    ]))?;
+    let log = json::parse(&http(base_url, "GET", "/__sandbox/requests", None)?)
+        .map_err(|e| Error(format!("request log: {e}")))?;
+    match log {
+        Json::Array(items) => Ok(items.len() as u64),
+        _ => Err(Error("the request log is not a list".into())),
+    }
+}
+
+/// Runs `peak-rss -- ...`: its figures, and what the command printed before them.
+fn measured(mut cmd: Command) -> Result<(Run, String)> {
+    let line = show_short(&cmd);
+    println!("$ {line}");
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| Error(format!("could not start `{line}`: {e}")))?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    let last = lines.pop().unwrap_or("");
+    let figures = json::parse(last).map_err(|e| {
+        Error(format!(
+            "`{line}` did not end with a JSON line ({e}): {stdout}"
+        ))
+    })?;
+    if !out.status.success() {
+        return Err(Error(format!(
+            "`{line}` failed ({}): {}",
+            out.status, figures
+        )));
+    }
+    let num = |k: &str| figures.at(&[k]).and_then(Json::as_f64).unwrap_or(f64::NAN);
+    Ok((
+        Run {
+            wall_s: num("wall_s"),
+            peak_rss_kib: num("peak_rss_kib"),
+        },
+        lines.join("\n"),
+    ))
+}
+
+fn psql(url: &str, sql: &str) -> Result {
+    let out = Command::new("psql")
+        .args([url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| Error(format!("psql is not available: {e}")))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(Error(format!(
+            "PostgreSQL refused `{sql}`: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )))
+    }
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{name}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+fn rates(runs: &[Run], rows: &[u64]) -> Vec<f64> {
+    runs.iter()
+        .zip(rows)
+        .map(|(r, n)| *n as f64 / r.wall_s)
+        .collect()
+}
+
+fn fmt_stats(s: Option<Stats>, digits: usize) -> String {
+    s.map_or_else(
+        || "n/a".to_owned(),
+        |s| {
+            if s.n > 1 {
+                format!(
+                    "{:.digits$} ({:.digits$}–{:.digits$}, n={})",
+                    s.median, s.min, s.max, s.n
+                )
+            } else {
+                format!("{:.digits$} (n=1)", s.median)
+            }
+        },
+    )
+}
+
+fn export_rates(size: &Size) -> Vec<f64> {
+    size.export
+        .iter()
+        .map(|r| size.sessions as f64 / r.wall_s)
+        .collect()
+}
+
+/// Per round, sync rate over the export rate of the same round.
+fn ratios(size: &Size, runs: &[Run], rows: &[u64]) -> Vec<f64> {
+    rates(runs, rows)
+        .iter()
+        .zip(export_rates(size))
+        .map(|(s, e)| s / e)
+        .collect()
+}
+
+fn rss_mib(runs: &[Run]) -> Option<Stats> {
+    Stats::of(runs.iter().map(|r| r.peak_rss_kib / 1024.0))
+}
+
+fn verdicts(sizes: &[Size]) -> Vec<String> {
+    let mut out = Vec::new();
+    let met = |ok: bool| if ok { "**met**" } else { "**not met**" };
+    for s in sizes {
+        if let Some(r) = Stats::of(ratios(s, &s.sqlite, &s.sqlite_rows)) {
+            out.push(format!(
+                "| SQLite sync ≥ 0.8× the export's rate, {} sessions | {:.2}× | {} |",
+                s.sessions,
+                r.median,
+                met(r.median >= 0.8)
+            ));
+        }
+        if let Some(r) = Stats::of(ratios(s, &s.postgres, &s.postgres_rows)) {
+            out.push(format!(
+                "| PostgreSQL sync ≥ 0.5× the export's rate, {} sessions | {:.2}× | {} |",
+                s.sessions,
+                r.median,
+                met(r.median >= 0.5)
+            ));
+        } else if let Some(why) = &s.postgres_skipped {
+            out.push(format!("| PostgreSQL sync ≥ 0.5× the export's rate, {} sessions | not measured: {why} | **not met** |", s.sessions));
+        }
+        for (name, n) in [
+            ("SQLite", s.sqlite_incremental_requests),
+            ("PostgreSQL", s.postgres_incremental_requests),
+        ] {
+            if let Some(n) = n {
+                out.push(format!("| an incremental {name} run with nothing new costs a few requests, {} sessions | {n} requests (token included) | {} |", s.sessions, met(n <= 5)));
+            }
+        }
+    }
+    if let [small, large, ..] = sizes {
+        for (name, a, b) in [
+            ("SQLite", &small.sqlite, &large.sqlite),
+            ("PostgreSQL", &small.postgres, &large.postgres),
+        ] {
+            if let (Some(a), Some(b)) = (rss_mib(a), rss_mib(b)) {
+                let grow = (b.median / a.median - 1.0) * 100.0;
+                out.push(format!(
+                    "| flat memory: {name} sync of {} sessions within 10% of {} | {:.1} MiB vs {:.1} MiB ({grow:+.1}%) | {} |",
+                    large.sessions, small.sessions, b.median, a.median, met(grow <= 10.0)
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn markdown(sizes: &[Size]) -> String {
+    let mut m = String::new();
+    m.push_str(BLOCK_START);
+    m.push_str("\n## Sync\n\n");
+    m.push_str(&format!(
+        "`kefu sync run --streams sessions --since {SINCE} --until {UNTIL} --db DB` (a fresh database each run) beside `kefu sessions export --from {SINCE} --to {UNTIL} --out FILE`, against the same `kefu sandbox serve --vendor easemob --sessions N`, rounds interleaved (the order turns each round); every process under `peak-rss`. Rows a second are the rows the sync inserted over its wall time (opening and migrating the database included); the ratio compares each sync with the export of its own round. The incremental run is the same command again with nothing new: the sandbox's request log counts what it sent. PostgreSQL is the local server ({}). Where the time goes, and what was tried: docs/sync.md, section Performance.\n\n",
+        "127.0.0.1:5432 unless KEFU_TEST_POSTGRES_URL says otherwise"
+    ));
+    m.push_str("| target | figure | |\n|---|---|---|\n");
+    for line in verdicts(sizes) {
+        m.push_str(&line);
+        m.push('\n');
+    }
+    m.push_str("\n| sessions | export sessions/s | SQLite rows/s | SQLite/export | PostgreSQL rows/s | PostgreSQL/export | peak RSS MiB: export / SQLite / PostgreSQL |\n|---|---|---|---|---|---|---|\n");
+    for s in sizes {
+        m.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} / {} / {} |\n",
+            s.sessions,
+            fmt_stats(Stats::of(export_rates(s)), 0),
+            fmt_stats(Stats::of(rates(&s.sqlite, &s.sqlite_rows)), 0),
+            fmt_stats(Stats::of(ratios(s, &s.sqlite, &s.sqlite_rows)), 2),
+            fmt_stats(Stats::of(rates(&s.postgres, &s.postgres_rows)), 0),
+            fmt_stats(Stats::of(ratios(s, &s.postgres, &s.postgres_rows)), 2),
+            fmt_stats(rss_mib(&s.export), 1),
+            fmt_stats(rss_mib(&s.sqlite), 1),
+            fmt_stats(rss_mib(&s.postgres), 1),
+        ));
+    }
+    m.push('\n');
+    m.push_str(BLOCK_END);
+    m
+}
