@@ -185,6 +185,21 @@ pub fn from_millis(millis: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(millis)
 }
 
+/// `at + d`, or `None` past the last instant chrono can represent. Every
+/// duration a server chose (a token lifetime, a `Retry-After`, a window)
+/// goes through here or [`saturating_add`]: `DateTime + TimeDelta` panics
+/// on overflow.
+pub fn checked_add(at: DateTime<Utc>, d: std::time::Duration) -> Option<DateTime<Utc>> {
+    chrono::TimeDelta::from_std(d)
+        .ok()
+        .and_then(|d| at.checked_add_signed(d))
+}
+
+/// `at + d`, clamped to the last representable instant.
+pub fn saturating_add(at: DateTime<Utc>, d: std::time::Duration) -> DateTime<Utc> {
+    checked_add(at, d).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// Parses a `YYYY-MM-DD` date.
 pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
@@ -211,6 +226,19 @@ pub fn parse_instant(field: &'static str, text: &str, zone: Zone) -> Result<Date
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn adding_a_huge_duration_clamps_or_refuses_instead_of_panicking() {
+        let now = Utc::now();
+        let huge = std::time::Duration::from_secs(10u64.pow(13));
+        assert_eq!(checked_add(now, huge), None);
+        assert_eq!(saturating_add(now, huge), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(checked_add(now, std::time::Duration::MAX), None);
+        assert_eq!(
+            checked_add(now, std::time::Duration::from_secs(60)),
+            Some(now + chrono::TimeDelta::seconds(60))
+        );
+    }
 
     #[test]
     fn easemob_naive_time_is_read_in_the_tenant_zone() {

@@ -44,6 +44,7 @@ mod error_map;
 mod roles;
 mod sessions;
 mod token;
+mod walk;
 mod wire;
 
 pub use agents::{DEFAULT_AGENT_PAGE_SIZE, MAX_AGENT_PAGE_SIZE};

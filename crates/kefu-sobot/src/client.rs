@@ -130,23 +130,19 @@ impl SobotBuilder {
             }
         }
         if let Some(n) = get("KEFU_SOBOT_PAGE_CONCURRENCY") {
-            match n.trim().parse::<usize>() {
-                Ok(n) if n > 0 => b.page_concurrency = Some(n),
-                _ => {
-                    b.bad_setting = Some((
-                        "KEFU_SOBOT_PAGE_CONCURRENCY",
-                        format!("{n:?} is not a positive number"),
-                    ));
-                }
+            match kefu_core::paging::parse_concurrency("KEFU_SOBOT_PAGE_CONCURRENCY", &n) {
+                Ok(n) => b.page_concurrency = Some(n),
+                Err(e) => b.bad_setting = Some(("KEFU_SOBOT_PAGE_CONCURRENCY", reason(&e))),
             }
         }
         b
     }
 
     /// getTenantList pages in flight once the first page told the page
-    /// count (default [`DEFAULT_PAGE_CONCURRENCY`], at least 1).
+    /// count (default [`DEFAULT_PAGE_CONCURRENCY`], 1 to
+    /// [`kefu_core::paging::MAX_PAGE_CONCURRENCY`]).
     pub fn page_concurrency(mut self, pages: usize) -> Self {
-        self.page_concurrency = Some(pages.max(1));
+        self.page_concurrency = Some(pages.clamp(1, kefu_core::paging::MAX_PAGE_CONCURRENCY));
         self
     }
 
@@ -481,6 +477,7 @@ mod tests {
             ("KEFU_SOBOT_EMAIL", "not-an-email"),
             ("KEFU_SOBOT_PAGE_CONCURRENCY", "0"),
             ("KEFU_SOBOT_PAGE_CONCURRENCY", "many"),
+            ("KEFU_SOBOT_PAGE_CONCURRENCY", "1000000"),
         ];
         for (key, value) in cases {
             let mut pairs = FULL.to_vec();

@@ -24,7 +24,8 @@ pub(crate) fn windows(
     let mut out = Vec::new();
     let mut start = from;
     while start < to {
-        let end = (start + WEEK).min(to);
+        // Checked: a window near the end of time must not overflow.
+        let end = start.checked_add_signed(WEEK).map_or(to, |e| e.min(to));
         out.push((start, end));
         start = end;
     }

@@ -1,0 +1,397 @@
+//! Session export walked by time (key-set), not by offset.
+//!
+//! Offsets shift when sessions arrive during an export and sort before the
+//! pages already read (`--by create`, a vendor that ignores `sortOrder`):
+//! later pages then repeat sessions, and pages in flight lose those pushed
+//! into a page already read. So each request asks page 1 of the window
+//! *from the last session's time on* (`[bound, to]` ascending, `[from,
+//! bound]` descending): a session that arrives before the bound is outside
+//! every later request and cannot shift it. Sessions exactly at the bound
+//! were read already and are skipped by id; when a whole page shares one
+//! time (more sessions in one second than a page holds) the walk pages on
+//! within that time. Every session present when the read began is handed
+//! out, none twice.
+//!
+//! For speed the window is cut into up to `page_concurrency` sub-windows of
+//! equal length, walked side by side (each in its own task, two pages
+//! buffered) and handed out in order. A vendor that answers out of the
+//! asked order cannot be walked by time: that sub-window falls back to
+//! reading page after page by offset, which inserts cannot make lose
+//! records (they only push records later), and the ids de-duplicate.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::stream::{self, StreamExt};
+use kefu_core::model::{Session, SessionQuery, SessionTime};
+use kefu_core::paging::{Seen, stop_after_error};
+use kefu_core::{RecordStream, Result, Vendor};
+
+use crate::client::EasemobClient;
+
+/// Pages one sub-window may read at most: against a server that invents
+/// sessions forever.
+const MAX_PAGES: u32 = 1_000_000;
+
+/// Pages a sub-window's task may read ahead of the reader.
+const AHEAD: usize = 2;
+
+/// One inclusive window of the session time, either end open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Window {
+    pub(crate) from: Option<DateTime<Utc>>,
+    pub(crate) to: Option<DateTime<Utc>>,
+}
+
+/// What the walk needs to know besides the client.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) by: SessionTime,
+    pub(crate) descending: bool,
+    pub(crate) per_page: u32,
+    /// Every parameter but `page` and the window ends.
+    pub(crate) params: Vec<(String, String)>,
+    /// The window's parameter names and where they go.
+    pub(crate) from_name: &'static str,
+    pub(crate) to_name: &'static str,
+}
+
+/// The session's time the walk is ordered by.
+pub(crate) fn time_of(by: SessionTime, s: &Session) -> Option<DateTime<Utc>> {
+    match by {
+        SessionTime::Stopped => s.stopped_at,
+        SessionTime::Started => s.started_at,
+        SessionTime::Created => s.created_at,
+    }
+}
+
+/// `n` consecutive inclusive windows, in time order, exactly covering
+/// `[from, to]` at millisecond precision (fewer when it is that short).
+pub(crate) fn split(from: DateTime<Utc>, to: DateTime<Utc>, n: usize) -> Vec<Window> {
+    let (a, b) = (from.timestamp_millis(), to.timestamp_millis());
+    let span = i128::from(b) - i128::from(a) + 1;
+    let n = (n.max(1) as i128).min(span.max(1));
+    let at = |k: i128| -> Option<DateTime<Utc>> {
+        let ms = i128::from(a) + span * k / n;
+        DateTime::from_timestamp_millis(i64::try_from(ms).ok()?)
+    };
+    let mut out = Vec::new();
+    for k in 0..n {
+        let start = if k == 0 { Some(from) } else { at(k) };
+        let end = if k + 1 == n {
+            Some(to)
+        } else {
+            at(k + 1).and_then(|e| e.checked_sub_signed(TimeDelta::milliseconds(1)))
+        };
+        out.push(Window {
+            from: start,
+            to: end,
+        });
+    }
+    out
+}
+
+/// Every session of `query`, walked by time as the module says.
+pub(crate) fn sessions(
+    client: EasemobClient,
+    query: &SessionQuery,
+    plan: Plan,
+    concurrency: usize,
+) -> RecordStream<Session> {
+    let plan = Arc::new(plan);
+    let asked = Window {
+        from: query.from,
+        to: query.to,
+    };
+    let pages = stream::once(async move {
+        let windows = if concurrency <= 1 {
+            vec![asked]
+        } else {
+            sub_windows(&client, &plan, asked, concurrency).await?
+        };
+        Ok::<_, kefu_core::Error>((client, plan, windows))
+    })
+    .flat_map(|prepared| -> PageStream {
+        let (client, plan, mut windows) = match prepared {
+            Ok(p) => p,
+            Err(e) => return stream::iter([Err(e)]).boxed(),
+        };
+        if plan.descending {
+            windows.reverse();
+        }
+        if windows.len() == 1 || tokio::runtime::Handle::try_current().is_err() {
+            stream::iter(windows)
+                .flat_map(move |w| walk(client.clone(), plan.clone(), w))
+                .boxed()
+        } else {
+            ahead(client, plan, windows)
+        }
+    });
+    // The walks never hand out a session twice within a window; this
+    // catches one the vendor listed in two (a time it changed meanwhile).
+    let mut seen = Seen::new(Vendor::Easemob);
+    let records = pages.flat_map(move |page| match page {
+        Ok(items) => stream::iter(seen.keep_new(items).into_iter().map(Ok).collect::<Vec<_>>()),
+        Err(e) => stream::iter(vec![Err(e)]),
+    });
+    stop_after_error(records)
+}
+
+/// The asked window cut in `n`. An open end is first found by asking for
+/// the one earliest (latest) session; the outer sub-windows keep the asked
+/// ends, so a session beyond what the probes saw is still read.
+async fn sub_windows(
+    client: &EasemobClient,
+    plan: &Plan,
+    asked: Window,
+    n: usize,
+) -> Result<Vec<Window>> {
+    let from = match asked.from {
+        Some(t) => Some(t),
+        None => edge(client, plan, asked, false).await?,
+    };
+    let to = match asked.to {
+        Some(t) => Some(t),
+        None => edge(client, plan, asked, true).await?,
+    };
+    let (Some(from), Some(to)) = (from, to) else {
+        return Ok(vec![asked]);
+    };
+    if from >= to {
+        return Ok(vec![asked]);
+    }
+    let mut windows = split(from, to, n);
+    if let Some(first) = windows.first_mut() {
+        first.from = asked.from;
+    }
+    if let Some(last) = windows.last_mut() {
+        last.to = asked.to;
+    }
+    Ok(windows)
+}
+
+/// The time of the earliest (`latest`: the latest) session in `w`.
+async fn edge(
+    client: &EasemobClient,
+    plan: &Plan,
+    w: Window,
+    latest: bool,
+) -> Result<Option<DateTime<Utc>>> {
+    let mut params = with_window(plan, w);
+    for (name, value) in &mut params {
+        match name.as_str() {
+            "per_page" => *value = "1".to_owned(),
+            "sortOrder" => *value = if latest { "desc" } else { "asc" }.to_owned(),
+            _ => {}
+        }
+    }
+    let page = client.sessions_page(1, &params).await?;
+    Ok(page.items.first().and_then(|s| time_of(plan.by, s)))
+}
+
+type PageStream = futures_util::stream::BoxStream<'static, Result<Vec<Session>>>;
+
+/// Each window walked in a task of its own, a few pages ahead, read in
+/// order. The tasks end when the stream is dropped.
+fn ahead(client: EasemobClient, plan: Arc<Plan>, windows: Vec<Window>) -> PageStream {
+    let mut receivers = Vec::new();
+    let mut tasks = Vec::new();
+    for w in windows {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Session>>>(AHEAD);
+        let mut pages = walk(client.clone(), plan.clone(), w);
+        tasks.push(tokio::spawn(async move {
+            while let Some(page) = pages.next().await {
+                let failed = page.is_err();
+                if tx.send(page).await.is_err() || failed {
+                    break;
+                }
+            }
+        }));
+        receivers.push(rx);
+    }
+    let guard = AbortOnDrop(tasks);
+    stream::iter(receivers)
+        .flat_map(move |rx| {
+            let _tasks = &guard;
+            stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|p| (p, rx)) })
+        })
+        .boxed()
+}
+
+/// Where a window's walk stands.
+struct Walk {
+    client: EasemobClient,
+    plan: Arc<Plan>,
+    window: Window,
+    /// The moving end: the last session's time (`None`: not moved yet).
+    bound: Option<DateTime<Utc>>,
+    /// The page asked at this bound (1 but while a page is all one time).
+    page: u32,
+    /// Ids of the sessions handed out whose time is the bound.
+    at_bound: HashSet<String>,
+    /// Set once the vendor answered out of order: read by offset instead.
+    by_offset: Option<Seen>,
+    pages: u32,
+    done: bool,
+}
+
+/// One window's sessions, page by page, as the module says.
+fn walk(client: EasemobClient, plan: Arc<Plan>, window: Window) -> PageStream {
+    let state = Walk {
+        client,
+        plan,
+        window,
+        bound: None,
+        page: 1,
+        at_bound: HashSet::new(),
+        by_offset: None,
+        pages: 0,
+        done: false,
+    };
+    stream::unfold(state, |mut w| async move {
+        if w.done || w.pages >= MAX_PAGES {
+            return None;
+        }
+        w.pages += 1;
+        match w.step().await {
+            Ok(items) => Some((Ok(items), w)),
+            Err(e) => {
+                w.done = true;
+                Some((Err(e), w))
+            }
+        }
+    })
+    .boxed()
+}
+
+impl Walk {
+    /// The window this request asks: narrowed to the bound unless reading by offset.
+    fn asked(&self) -> Window {
+        match (self.bound, self.by_offset.is_some(), self.plan.descending) {
+            (Some(b), false, false) => Window {
+                from: Some(b),
+                to: self.window.to,
+            },
+            (Some(b), false, true) => Window {
+                from: self.window.from,
+                to: Some(b),
+            },
+            _ => self.window,
+        }
+    }
+
+    /// Reads the next page; sets `done` after the last.
+    async fn step(&mut self) -> Result<Vec<Session>> {
+        let plan = self.plan.clone();
+        let params = with_window(&plan, self.asked());
+        let page = self.client.sessions_page(self.page, &params).await?;
+        let items = page.items;
+        let full = items.len() >= plan.per_page as usize;
+        if !full {
+            self.done = true;
+        }
+        let by = plan.by;
+        let label = || format!("page {} of the sessions", self.page);
+        if self.by_offset.is_some() {
+            let what = label();
+            self.page = self.page.saturating_add(1);
+            let window = self.window;
+            let fresh = match &mut self.by_offset {
+                Some(seen) => seen.admit(&what, items)?,
+                None => items,
+            };
+            return Ok(fresh
+                .into_iter()
+                .filter(|s| inside(window, time_of(by, s)))
+                .collect());
+        }
+        let in_order = items
+            .windows(2)
+            .all(|p| match (time_of(by, &p[0]), time_of(by, &p[1])) {
+                (Some(a), Some(b)) => (a <= b) != plan.descending || a == b,
+                _ => true,
+            });
+        if !in_order {
+            // Not in the asked order: a bound cannot be trusted. Read this
+            // window again from its first page by offset; the reader's ids
+            // drop what was handed out already.
+            self.by_offset = Some(Seen::new(Vendor::Easemob));
+            self.bound = None;
+            self.at_bound.clear();
+            self.page = 1;
+            self.done = false;
+            return Ok(Vec::new());
+        }
+        let last = items.iter().rev().find_map(|s| time_of(by, s));
+        let fresh: Vec<Session> = items
+            .into_iter()
+            .filter(|s| {
+                let at = time_of(by, s);
+                inside(self.window, at)
+                    && !(at.is_some() && at == self.bound && self.at_bound.contains(&s.id))
+            })
+            .collect();
+        match last {
+            Some(t) if Some(t) != self.bound => {
+                // The walk moves on: page 1 from the new bound.
+                self.bound = Some(t);
+                self.page = 1;
+                self.at_bound.clear();
+            }
+            _ => {
+                // A whole page at the bound (or without times): page on.
+                if fresh.is_empty() && self.page > 1 && full {
+                    let seen = Seen::new(Vendor::Easemob);
+                    return Err(seen.repeated(&label(), plan.per_page as usize));
+                }
+                self.page = self.page.saturating_add(1);
+            }
+        }
+        if let Some(b) = self.bound {
+            for s in &fresh {
+                if time_of(by, s) == Some(b) {
+                    self.at_bound.insert(s.id.clone());
+                }
+            }
+        }
+        Ok(fresh)
+    }
+}
+
+/// Whether a session at `at` belongs to `w` (one without the time is kept:
+/// it cannot be placed, and is not lost).
+fn inside(w: Window, at: Option<DateTime<Utc>>) -> bool {
+    at.is_none_or(|t| w.from.is_none_or(|f| f <= t) && w.to.is_none_or(|e| t <= e))
+}
+
+/// The plan's parameters with the window set to `w` (in place of the
+/// query's own ends, where they were; else before `sortField`).
+fn with_window(plan: &Plan, w: Window) -> Vec<(String, String)> {
+    let mut params: Vec<(String, String)> = plan
+        .params
+        .iter()
+        .filter(|(n, _)| n != plan.from_name && n != plan.to_name)
+        .cloned()
+        .collect();
+    let at = params
+        .iter()
+        .position(|(n, _)| n == "agentIds" || n == "sortField")
+        .unwrap_or(params.len());
+    let ends = [(plan.from_name, w.from), (plan.to_name, w.to)];
+    let ends = ends
+        .into_iter()
+        .filter_map(|(n, t)| t.map(|t| (n.to_owned(), crate::sessions::vendor_time(t))));
+    params.splice(at..at, ends);
+    params
+}
+/// Aborts the walks' tasks when the reader goes away.
+struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
+}
