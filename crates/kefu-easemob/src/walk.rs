@@ -323,25 +323,37 @@ impl Walk {
             self.done = false;
             return Ok(Vec::new());
         }
+        let bound = self.bound;
+        let descending = plan.descending;
+        // Strictly past the bound, in the walk's direction.
+        let beyond =
+            |t: DateTime<Utc>| bound.is_none_or(|b| if descending { t < b } else { t > b });
+        let before =
+            |at: Option<DateTime<Utc>>| at.is_some_and(|t| t != bound.unwrap_or(t) && !beyond(t));
+        let all_at_bound = bound.is_some() && items.iter().all(|s| time_of(by, s) == bound);
         let last = items.iter().rev().find_map(|s| time_of(by, s));
         let fresh: Vec<Session> = items
             .into_iter()
             .filter(|s| {
                 let at = time_of(by, s);
+                // Before the bound: outside what was asked, read already.
                 inside(self.window, at)
-                    && !(at.is_some() && at == self.bound && self.at_bound.contains(&s.id))
+                    && !before(at)
+                    && !(at.is_some() && at == bound && self.at_bound.contains(&s.id))
             })
             .collect();
         match last {
-            Some(t) if Some(t) != self.bound => {
+            Some(t) if beyond(t) => {
                 // The walk moves on: page 1 from the new bound.
                 self.bound = Some(t);
                 self.page = 1;
                 self.at_bound.clear();
             }
             _ => {
-                // A whole page at the bound (or without times): page on.
-                if fresh.is_empty() && self.page > 1 && full {
+                // No progress: a whole page at the bound pages on within it
+                // (its first page may be all read already, once); anything
+                // else with nothing new is the vendor repeating itself.
+                if fresh.is_empty() && full && !(self.page == 1 && all_at_bound) {
                     let seen = Seen::new(Vendor::Easemob);
                     return Err(seen.repeated(&label(), plan.per_page as usize));
                 }
