@@ -36,6 +36,7 @@ fn check_password(password: &Secret) -> Result<()> {
 /// examples send `""` when there is none): digits only when given.
 fn check_digits(field: &'static str, value: Option<&str>) -> Result<()> {
     match value {
+        Some(v) if !v.is_empty() && field == "mobilePhone" => validate::phone(field, v),
         Some(v) if !v.is_empty() => validate::digits(field, v),
         _ => Ok(()),
     }
