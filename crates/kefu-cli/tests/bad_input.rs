@@ -508,3 +508,43 @@ fn lengths_the_standards_bound_are_refused_before_sending() {
     );
     assert!(ran.stderr.contains("254"), "{}", ran.stderr);
 }
+
+#[test]
+fn a_range_needing_too_many_requests_is_refused_before_sending() {
+    let ran = refused(
+        "sobot",
+        &[
+            "reports",
+            "agent-status",
+            "--from",
+            "1900-01-01",
+            "--to",
+            "9999-12-31",
+        ],
+    );
+    assert!(
+        ran.stderr.contains("422638 requests") && ran.stderr.contains("KEFU_MAX_REQUESTS"),
+        "{}",
+        ran.stderr
+    );
+    // A bad limit is a configuration error naming the variable.
+    let home = Home::new();
+    let wire = Tripwire::new();
+    let mut env = wire.env("sobot");
+    env.push(("KEFU_MAX_REQUESTS".into(), "none".into()));
+    let ran = run_with(
+        &home,
+        &env,
+        &[
+            "reports",
+            "agent-status",
+            "--from",
+            "2024-05-01",
+            "--to",
+            "2024-05-02",
+        ],
+    );
+    ran.assert_error(2);
+    assert!(ran.stderr.contains("KEFU_MAX_REQUESTS"), "{}", ran.stderr);
+    assert!(!wire.touched());
+}

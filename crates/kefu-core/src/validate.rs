@@ -192,9 +192,61 @@ pub fn phone(field: impl Into<Field>, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// The environment variable that raises [`DEFAULT_MAX_REQUESTS`].
+pub const ENV_MAX_REQUESTS: &str = "KEFU_MAX_REQUESTS";
+
+/// The most requests one call may send when their number is known before
+/// the first is sent (Sobot's agent status log: one per week, so about 19
+/// years). A larger count is refused with nothing sent.
+pub const DEFAULT_MAX_REQUESTS: u64 = 1000;
+
+/// Refuses work whose `count` requests exceed `max` before any is sent:
+/// the error names `field`, the count, what each request is, and how to
+/// raise the limit.
+pub fn request_count(field: impl Into<Field>, count: u64, each: &str, max: u64) -> Result<()> {
+    if count > max {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "needs {count} requests ({each}), more than the limit of {max}; narrow the range, or raise the limit with {ENV_MAX_REQUESTS}={count}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a request limit setting: a whole number of at least 1.
+pub fn parse_max_requests(key: &'static str, text: &str) -> Result<u64> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(Error::config(
+            key,
+            format!("{text:?} is not a whole number of at least 1"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_counts_over_the_limit_are_refused_naming_how_to_raise_it() {
+        assert!(request_count("startTime", 1000, "one per week", 1000).is_ok());
+        let e = request_count("startTime", 420_000, "one per week", 1000).unwrap_err();
+        assert_eq!(e.field(), Some("startTime"));
+        let text = e.to_string();
+        assert!(
+            text.contains("420000 requests")
+                && text.contains("1000")
+                && text.contains("KEFU_MAX_REQUESTS"),
+            "{text}"
+        );
+        assert_eq!(parse_max_requests("K", "5000").unwrap(), 5000);
+        for bad in ["0", "-3", "x", ""] {
+            assert!(parse_max_requests("K", bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn lengths_the_standards_bound() {

@@ -74,6 +74,7 @@ pub struct SobotBuilder {
     transport: Option<TransportConfig>,
     chat_pace: Option<(u32, Duration)>,
     page_concurrency: Option<usize>,
+    max_requests: Option<u64>,
     report_sign: Option<ReportSigner>,
     /// A setting from the environment that did not parse, reported by `build`.
     bad_setting: Option<(&'static str, String)>,
@@ -91,6 +92,7 @@ impl fmt::Debug for SobotBuilder {
             .field("ts_unit", &self.ts_unit)
             .field("chat_pace", &self.chat_pace)
             .field("page_concurrency", &self.page_concurrency)
+            .field("max_requests", &self.max_requests)
             .field("report_sign", &self.report_sign.as_ref().map(|_| "custom"))
             .finish_non_exhaustive()
     }
@@ -135,6 +137,12 @@ impl SobotBuilder {
                 Err(e) => b.bad_setting = Some(("KEFU_SOBOT_PAGE_CONCURRENCY", reason(&e))),
             }
         }
+        if let Some(n) = get(validate::ENV_MAX_REQUESTS) {
+            match validate::parse_max_requests(validate::ENV_MAX_REQUESTS, &n) {
+                Ok(n) => b.max_requests = Some(n),
+                Err(e) => b.bad_setting = Some((validate::ENV_MAX_REQUESTS, reason(&e))),
+            }
+        }
         b
     }
 
@@ -143,6 +151,14 @@ impl SobotBuilder {
     /// [`kefu_core::paging::MAX_PAGE_CONCURRENCY`]).
     pub fn page_concurrency(mut self, pages: usize) -> Self {
         self.page_concurrency = Some(pages.clamp(1, kefu_core::paging::MAX_PAGE_CONCURRENCY));
+        self
+    }
+
+    /// The most requests one call may send when their number is known up
+    /// front (getStaffLogInfos: one a week); default
+    /// [`validate::DEFAULT_MAX_REQUESTS`], `KEFU_MAX_REQUESTS` sets it.
+    pub fn max_requests(mut self, n: u64) -> Self {
+        self.max_requests = Some(n.max(1));
         self
     }
 
@@ -239,6 +255,7 @@ impl SobotBuilder {
                 transport,
                 chat_pacer: Pacer::new(calls, per),
                 page_concurrency: self.page_concurrency.unwrap_or(DEFAULT_PAGE_CONCURRENCY),
+                max_requests: self.max_requests.unwrap_or(validate::DEFAULT_MAX_REQUESTS),
                 union_code,
                 union_key,
                 email,
@@ -282,6 +299,7 @@ pub(crate) struct Shared {
     pub(crate) transport: Transport,
     pub(crate) chat_pacer: Pacer,
     pub(crate) page_concurrency: usize,
+    pub(crate) max_requests: u64,
     pub(crate) union_code: String,
     pub(crate) union_key: Secret,
     pub(crate) email: String,
@@ -304,6 +322,7 @@ impl fmt::Debug for SobotClient {
             .field("ts_unit", &s.ts_unit)
             .field("chat_pace", &s.chat_pacer.limit())
             .field("page_concurrency", &s.page_concurrency)
+            .field("max_requests", &s.max_requests)
             .field("report_sign", &s.report_sign)
             .finish()
     }
@@ -478,6 +497,7 @@ mod tests {
             ("KEFU_SOBOT_PAGE_CONCURRENCY", "0"),
             ("KEFU_SOBOT_PAGE_CONCURRENCY", "many"),
             ("KEFU_SOBOT_PAGE_CONCURRENCY", "1000000"),
+            ("KEFU_MAX_REQUESTS", "0"),
         ];
         for (key, value) in cases {
             let mut pairs = FULL.to_vec();

@@ -189,3 +189,27 @@ async fn entries_the_vendor_lists_twice_come_back_once() {
     want.sort();
     assert_eq!(got_keys, want);
 }
+
+#[tokio::test]
+async fn a_range_needing_more_requests_than_allowed_sends_nothing() {
+    let (sb, _) = setup().await;
+    let client = crate::common::builder(&sb).max_requests(2).build().unwrap();
+    let e = match client.agent_status_log(day(2), day(23)) {
+        Err(e) => e,
+        Ok(_) => panic!("three weeks with a limit of two were accepted"),
+    };
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert_eq!(e.field(), Some("startTime"));
+    assert!(e.to_string().contains("needs 3 requests"), "{e}");
+    assert!(sb.log().all().is_empty(), "something was sent");
+    let client = crate::common::builder(&sb).max_requests(3).build().unwrap();
+    let n = client
+        .agent_status_log(day(2), day(23))
+        .unwrap()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .len();
+    assert!(n > 0);
+    assert_eq!(sb.log().all().len(), 3);
+}
