@@ -22,7 +22,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 use kefu_core::model::{Session, SessionQuery, SessionTime};
 use kefu_core::paging::{Seen, stop_after_error};
@@ -64,32 +64,6 @@ pub(crate) fn time_of(by: SessionTime, s: &Session) -> Option<DateTime<Utc>> {
         SessionTime::Started => s.started_at,
         SessionTime::Created => s.created_at,
     }
-}
-
-/// `n` consecutive inclusive windows, in time order, exactly covering
-/// `[from, to]` at millisecond precision (fewer when it is that short).
-pub(crate) fn split(from: DateTime<Utc>, to: DateTime<Utc>, n: usize) -> Vec<Window> {
-    let (a, b) = (from.timestamp_millis(), to.timestamp_millis());
-    let span = i128::from(b) - i128::from(a) + 1;
-    let n = (n.max(1) as i128).min(span.max(1));
-    let at = |k: i128| -> Option<DateTime<Utc>> {
-        let ms = i128::from(a) + span * k / n;
-        DateTime::from_timestamp_millis(i64::try_from(ms).ok()?)
-    };
-    let mut out = Vec::new();
-    for k in 0..n {
-        let start = if k == 0 { Some(from) } else { at(k) };
-        let end = if k + 1 == n {
-            Some(to)
-        } else {
-            at(k + 1).and_then(|e| e.checked_sub_signed(TimeDelta::milliseconds(1)))
-        };
-        out.push(Window {
-            from: start,
-            to: end,
-        });
-    }
-    out
 }
 
 /// Every session of `query`, walked by time as the module says.
@@ -161,7 +135,13 @@ async fn sub_windows(
     if from >= to {
         return Ok(vec![asked]);
     }
-    let mut windows = split(from, to, n);
+    let mut windows: Vec<Window> = kefu_core::time::split_inclusive(from, to, n)
+        .into_iter()
+        .map(|(from, to)| Window {
+            from: Some(from),
+            to: Some(to),
+        })
+        .collect();
     if let Some(first) = windows.first_mut() {
         first.from = asked.from;
     }

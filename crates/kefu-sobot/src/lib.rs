@@ -52,4 +52,5 @@ pub use client::{
 };
 pub use sign::{ReportSigner, SignInput};
 pub use staff::{ROLES, role_id};
+pub use staff_log::windows as week_windows;
 pub use tenants::DEFAULT_TENANT_PAGE_SIZE;

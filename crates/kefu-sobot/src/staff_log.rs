@@ -15,12 +15,9 @@ use kefu_core::model::AgentStatusLog;
 /// The longest range the vendor answers in full ("最多查询一周的数据").
 pub(crate) const WEEK: Duration = Duration::days(7);
 
-/// Consecutive windows `[start, end)`, each at most [`WEEK`] long, exactly
+/// Consecutive windows `[start, end)`, each at most seven days long, exactly
 /// covering `[from, to)`. Empty when `from >= to`.
-pub(crate) fn windows(
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+pub fn windows(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     let mut out = Vec::new();
     let mut start = from;
     while start < to {
