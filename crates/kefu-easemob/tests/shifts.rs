@@ -150,8 +150,10 @@ async fn a_page_served_again_and_again_is_an_error_not_success() {
             .expect("client");
         // Whatever is asked after the first pages, the same page comes back.
         sb.chaos().inject(Fault::Replay, 0);
-        let mut q = SessionQuery::default();
-        q.order = SortOrder::Ascending;
+        let q = SessionQuery {
+            order: SortOrder::Ascending,
+            ..SessionQuery::default()
+        };
         let mut stream = c.sessions(&q).expect("query");
         let mut n = 0;
         let mut failed = None;
