@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 use kefu_core::model::{Session, SessionQuery, SessionTime};
 use kefu_core::paging::{Seen, stop_after_error};
-use kefu_core::{RecordStream, Result, Vendor};
+use kefu_core::{Error, RecordStream, Result, Vendor};
 
 use crate::client::EasemobClient;
 
@@ -67,6 +67,10 @@ pub(crate) fn time_of(by: SessionTime, s: &Session) -> Option<DateTime<Utc>> {
 }
 
 /// Every session of `query`, walked by time as the module says.
+///
+/// The first page of the whole window is read alone (a window that fits in
+/// one page costs one request). What is left after it is cut into as many
+/// sub-windows as its remaining count needs pages, at most `concurrency`.
 pub(crate) fn sessions(
     client: EasemobClient,
     query: &SessionQuery,
@@ -79,31 +83,65 @@ pub(crate) fn sessions(
         to: query.to,
     };
     let pages = stream::once(async move {
-        let windows = if concurrency <= 1 {
-            vec![asked]
+        let mut first = Walk::new(client.clone(), plan.clone(), asked);
+        // An open far end is needed to cut the rest: asked for beside the
+        // first page, so it costs no extra round trip.
+        let far_open = if plan.descending {
+            asked.from.is_none()
         } else {
-            sub_windows(&client, &plan, asked, concurrency).await?
+            asked.to.is_none()
         };
-        Ok::<_, kefu_core::Error>((client, plan, windows))
+        let probe = async {
+            if concurrency > 1 && far_open {
+                edge(&client, &plan, asked, !plan.descending).await
+            } else {
+                Ok(None)
+            }
+        };
+        let (head, far) = futures_util::future::join(first.step(), probe).await;
+        (client, plan, first, head.and_then(|h| Ok((h, far?))))
     })
-    .flat_map(|prepared| -> PageStream {
-        let (client, plan, mut windows) = match prepared {
-            Ok(p) => p,
+    .flat_map(move |(client, plan, mut first, head)| -> PageStream {
+        let (head, far) = match head {
+            Ok(found) => found,
             Err(e) => return stream::iter([Err(e)]).boxed(),
         };
-        if plan.descending {
-            windows.reverse();
+        first.pages = 1;
+        let head_stream = stream::iter([Ok(head)]);
+        if first.done {
+            return head_stream.boxed();
         }
-        if windows.len() == 1 || tokio::runtime::Handle::try_current().is_err() {
-            stream::iter(windows)
-                .flat_map(move |w| walk(client.clone(), plan.clone(), w))
-                .boxed()
-        } else {
-            ahead(client, plan, windows)
+        // Pages the rest needs, by the first page's count (a hint only:
+        // each sub-window reads until its own end whatever it said).
+        let left = first
+            .total
+            .map_or(u64::MAX, |t| t.saturating_sub(u64::from(plan.per_page)));
+        let wanted = left.div_ceil(u64::from(plan.per_page).max(1));
+        let k = concurrency.min(usize::try_from(wanted).unwrap_or(usize::MAX));
+        if k <= 1 || first.by_offset.is_some() || tokio::runtime::Handle::try_current().is_err() {
+            return head_stream.chain(walk(first)).boxed();
         }
+        let rest = first.rest();
+        let tail = stream::once(async move {
+            let windows = sub_windows(&client, &plan, rest, k, far).await;
+            (client, plan, windows)
+        })
+        .flat_map(|(client, plan, windows)| -> PageStream {
+            match windows {
+                Ok(mut windows) => {
+                    if plan.descending {
+                        windows.reverse();
+                    }
+                    ahead(client, plan, windows)
+                }
+                Err(e) => stream::iter([Err(e)]).boxed(),
+            }
+        });
+        head_stream.chain(tail).boxed()
     });
-    // The walks never hand out a session twice within a window; this
-    // catches one the vendor listed in two (a time it changed meanwhile).
+    // The walks never hand out a session twice within a window; this drops
+    // the sessions at a bound shared by the first page and the window after
+    // it, and any the vendor listed in two (a time it changed meanwhile).
     let mut seen = Seen::new(Vendor::Easemob);
     let records = pages.flat_map(move |page| match page {
         Ok(items) => stream::iter(seen.keep_new(items).into_iter().map(Ok).collect::<Vec<_>>()),
@@ -112,28 +150,35 @@ pub(crate) fn sessions(
     stop_after_error(records)
 }
 
-/// The asked window cut in `n`. An open end is first found by asking for
-/// the one earliest (latest) session; the outer sub-windows keep the asked
-/// ends, so a session beyond what the probes saw is still read.
+/// `w` cut in `n`. An open end is the `far` one found beside the first
+/// page, or found now by asking for the one earliest (latest) session; the
+/// outer sub-windows keep `w`'s ends, so a session beyond what the probes
+/// saw is still read.
 async fn sub_windows(
     client: &EasemobClient,
     plan: &Plan,
-    asked: Window,
+    w: Window,
     n: usize,
+    far: Option<DateTime<Utc>>,
 ) -> Result<Vec<Window>> {
-    let from = match asked.from {
-        Some(t) => Some(t),
-        None => edge(client, plan, asked, false).await?,
+    let (far_from, far_to) = if plan.descending {
+        (far, None)
+    } else {
+        (None, far)
     };
-    let to = match asked.to {
+    let from = match w.from.or(far_from) {
         Some(t) => Some(t),
-        None => edge(client, plan, asked, true).await?,
+        None => edge(client, plan, w, false).await?,
+    };
+    let to = match w.to.or(far_to) {
+        Some(t) => Some(t),
+        None => edge(client, plan, w, true).await?,
     };
     let (Some(from), Some(to)) = (from, to) else {
-        return Ok(vec![asked]);
+        return Ok(vec![w]);
     };
     if from >= to {
-        return Ok(vec![asked]);
+        return Ok(vec![w]);
     }
     let mut windows: Vec<Window> = kefu_core::time::split_inclusive(from, to, n)
         .into_iter()
@@ -143,10 +188,10 @@ async fn sub_windows(
         })
         .collect();
     if let Some(first) = windows.first_mut() {
-        first.from = asked.from;
+        first.from = w.from;
     }
     if let Some(last) = windows.last_mut() {
-        last.to = asked.to;
+        last.to = w.to;
     }
     Ok(windows)
 }
@@ -179,7 +224,7 @@ fn ahead(client: EasemobClient, plan: Arc<Plan>, windows: Vec<Window>) -> PageSt
     let mut tasks = Vec::new();
     for w in windows {
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Session>>>(AHEAD);
-        let mut pages = walk(client.clone(), plan.clone(), w);
+        let mut pages = walk(Walk::new(client.clone(), plan.clone(), w));
         tasks.push(tokio::spawn(async move {
             while let Some(page) = pages.next().await {
                 let failed = page.is_err();
@@ -212,23 +257,14 @@ struct Walk {
     at_bound: HashSet<String>,
     /// Set once the vendor answered out of order: read by offset instead.
     by_offset: Option<Seen>,
+    /// The last page's `total_entries`: what is left of the asked window.
+    total: Option<u64>,
     pages: u32,
     done: bool,
 }
 
 /// One window's sessions, page by page, as the module says.
-fn walk(client: EasemobClient, plan: Arc<Plan>, window: Window) -> PageStream {
-    let state = Walk {
-        client,
-        plan,
-        window,
-        bound: None,
-        page: 1,
-        at_bound: HashSet::new(),
-        by_offset: None,
-        pages: 0,
-        done: false,
-    };
+fn walk(state: Walk) -> PageStream {
     stream::unfold(state, |mut w| async move {
         if w.done || w.pages >= MAX_PAGES {
             return None;
@@ -246,6 +282,27 @@ fn walk(client: EasemobClient, plan: Arc<Plan>, window: Window) -> PageStream {
 }
 
 impl Walk {
+    fn new(client: EasemobClient, plan: Arc<Plan>, window: Window) -> Self {
+        Self {
+            client,
+            plan,
+            window,
+            bound: None,
+            page: 1,
+            at_bound: HashSet::new(),
+            by_offset: None,
+            total: None,
+            pages: 0,
+            done: false,
+        }
+    }
+
+    /// What is left of the window after the pages read: from the bound on
+    /// (its sessions at the bound are read again, and dropped by id).
+    fn rest(&self) -> Window {
+        self.asked()
+    }
+
     /// The window this request asks: narrowed to the bound unless reading by offset.
     fn asked(&self) -> Window {
         match (self.bound, self.by_offset.is_some(), self.plan.descending) {
@@ -264,11 +321,39 @@ impl Walk {
     /// Reads the next page; sets `done` after the last.
     async fn step(&mut self) -> Result<Vec<Session>> {
         let plan = self.plan.clone();
-        let params = with_window(&plan, self.asked());
+        let asked = self.asked();
+        let params = with_window(&plan, asked);
         let page = self.client.sessions_page(self.page, &params).await?;
         let items = page.items;
+        // A session outside the window asked means the vendor and kefu do
+        // not agree on what was asked (a page served again, a window
+        // ignored, or times read in another zone than the tenant's): a
+        // walk by time would then skip sessions. Stop rather than lose them.
+        if let Some(stray) = items
+            .iter()
+            .find_map(|s| time_of(plan.by, s).filter(|t| !inside(asked, Some(*t))))
+        {
+            return Err(Error::Decode {
+                vendor: Vendor::Easemob,
+                reason: format!(
+                    "page {} of the sessions holds one at {stray}, outside the window asked ({} to {}): the answer does not fit the question (is KEFU_EASEMOB_ZONE the tenant's zone?)",
+                    self.page,
+                    asked
+                        .from
+                        .map_or_else(|| "the start".to_owned(), |t| t.to_string()),
+                    asked
+                        .to
+                        .map_or_else(|| "the end".to_owned(), |t| t.to_string()),
+                ),
+                excerpt: String::new(),
+            });
+        }
+        self.total = page.total;
         let full = items.len() >= plan.per_page as usize;
-        if !full {
+        // A short page ends the window; so does a full one whose count says
+        // it holds all that is left (the first page of a small window).
+        // A count below what the page holds says nothing, and is ignored.
+        if !full || (self.page == 1 && page.total == Some(items.len() as u64)) {
             self.done = true;
         }
         let by = plan.by;
