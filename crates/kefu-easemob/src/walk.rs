@@ -187,6 +187,9 @@ async fn sub_windows(
             to: Some(to),
         })
         .collect();
+    if (to - from).num_seconds() >= 2 * i64::try_from(n).unwrap_or(i64::MAX) {
+        cut_at_half_seconds(&mut windows);
+    }
     if let Some(first) = windows.first_mut() {
         first.from = w.from;
     }
@@ -194,6 +197,22 @@ async fn sub_windows(
         last.to = w.to;
     }
     Ok(windows)
+}
+
+/// Sessions carry whole seconds: moves each cut between sub-windows (at
+/// least two seconds long) to half a second, so no session lies on a cut
+/// whichever way the vendor reads an end (the document does not say
+/// whether `...To` is inclusive).
+fn cut_at_half_seconds(windows: &mut [Window]) {
+    for k in 1..windows.len() {
+        let cut = windows[k].from.map(|t| {
+            let whole = t.timestamp_millis().div_euclid(1000) * 1000;
+            DateTime::from_timestamp_millis(whole + 500).unwrap_or(t)
+        });
+        windows[k].from = cut;
+        windows[k - 1].to =
+            cut.and_then(|c| c.checked_sub_signed(chrono::TimeDelta::milliseconds(1)));
+    }
 }
 
 /// The time of the earliest (`latest`: the latest) session in `w`.
@@ -469,6 +488,51 @@ impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         for t in &self.0 {
             t.abort();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn a_window_is_asked_from_its_bound_on_in_the_walks_direction() {
+        let t = |h| Utc.with_ymd_and_hms(2024, 5, 1, h, 0, 0).single().unwrap();
+        let w = Window {
+            from: Some(t(0)),
+            to: Some(t(10)),
+        };
+        assert!(inside(w, Some(t(0))) && inside(w, Some(t(10))) && inside(w, None));
+        assert!(!inside(w, Some(t(11))));
+        let open = Window {
+            from: None,
+            to: None,
+        };
+        assert!(inside(open, Some(DateTime::<Utc>::MAX_UTC)));
+    }
+
+    #[test]
+    fn sub_windows_are_cut_at_half_seconds_without_gap_or_overlap() {
+        let from = Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).single().unwrap();
+        let to = Utc.with_ymd_and_hms(2024, 5, 2, 0, 0, 7).single().unwrap();
+        let mut windows: Vec<Window> = kefu_core::time::split_inclusive(from, to, 7)
+            .into_iter()
+            .map(|(a, b)| Window {
+                from: Some(a),
+                to: Some(b),
+            })
+            .collect();
+        cut_at_half_seconds(&mut windows);
+        assert_eq!(windows[0].from, Some(from));
+        assert_eq!(windows[6].to, Some(to));
+        for pair in windows.windows(2) {
+            let (end, start) = (pair[0].to.unwrap(), pair[1].from.unwrap());
+            assert_eq!(start.timestamp_millis() % 1000, 500, "{start}");
+            assert_eq!(end + chrono::TimeDelta::milliseconds(1), start);
+            assert!(pair[0].from.unwrap() < end);
         }
     }
 }
