@@ -150,6 +150,9 @@ impl TenantAdmin for SobotClient {
                         // The pager counts in records of `size` a page.
                         total: page.page_count.map(|c| u64::from(c) * u64::from(size)),
                         last: Some(last),
+                        // totalCount: a change while the list is read is
+                        // noticed, and the pages read again in order.
+                        count: page.total_count,
                         items: page.items,
                     })
                 }

@@ -81,6 +81,7 @@ const DECODERS: &[Decoder] = &[
                 items: p.items,
                 total,
                 last: None,
+                count: p.total_count,
             })
         })
     }),

@@ -65,15 +65,20 @@ pub struct Page<T> {
     pub total: Option<u64>,
     /// Whether this is the last page, when the vendor says.
     pub last: Option<bool>,
+    /// How many records the vendor says match, when it says, only to notice
+    /// a list that changed while its pages were read side by side (see
+    /// [`Pager::stream`]).
+    pub count: Option<u64>,
 }
 
 impl<T> Page<T> {
-    /// A page with no total and no last flag.
+    /// A page with no total, no last flag and no count.
     pub fn new(items: Vec<T>) -> Self {
         Self {
             items,
             total: None,
             last: None,
+            count: None,
         }
     }
 }
@@ -194,6 +199,14 @@ impl Pager {
     }
 
     /// Streams every record once, fetching page `i` with `fetch(i)`.
+    ///
+    /// Pages read side by side can miss a record that a change pushes from
+    /// a page not yet answered into one already answered. So when pages
+    /// were read side by side and a page's [`Page::count`] differs from the
+    /// first's (the list changed meanwhile), the list is read once more,
+    /// page after page from the first (inserts only push records later, so
+    /// a sequential read misses none), handing out only records not handed
+    /// out yet, for at most twice the pages of the first pass.
     pub fn stream<T, F, Fut>(self, fetch: F) -> RecordStream<T>
     where
         T: Unique + Send + 'static,
@@ -203,41 +216,85 @@ impl Pager {
         let fetch = Arc::new(fetch);
         let first_fetch = fetch.clone();
         let first = async move { first_fetch(self.first).await };
-        let records = stream::once(first)
-            .map(move |res| (self.first, res))
-            .flat_map(move |(_, res)| -> PageStream<T> {
-                let page = match res {
-                    Ok(page) => page,
-                    Err(e) => return stream::iter([(self.first, Err(e))]).boxed(),
-                };
-                let n = page.items.len() as u64;
-                let ends_here = self.is_end(&page) || self.max_pages <= 1;
-                let total = page.total;
-                let head = stream::iter([(self.first, Ok(page))]);
-                if ends_here {
-                    return head.boxed();
+        let side_by_side = Arc::new(AtomicU64::new(0));
+        let flag = side_by_side.clone();
+        let f = fetch.clone();
+        let pages = stream::once(first).flat_map(move |res| -> PageStream<T> {
+            let page = match res {
+                Ok(page) => page,
+                Err(e) => return stream::iter([(self.first, Err(e))]).boxed(),
+            };
+            let n = page.items.len() as u64;
+            let ends_here = self.is_end(&page) || self.max_pages <= 1;
+            let total = page.total;
+            let head = stream::iter([(self.first, Ok(page))]);
+            if ends_here {
+                return head.boxed();
+            }
+            match total {
+                Some(total) if total > n => {
+                    flag.store(1, Ordering::Relaxed);
+                    head.chain(self.concurrent(f.clone(), total)).boxed()
                 }
-                match total {
-                    Some(total) if total > n => {
-                        head.chain(self.concurrent(fetch.clone(), total)).boxed()
-                    }
-                    Some(_) => head.boxed(),
-                    None => head
-                        .chain(self.sequential(fetch.clone(), self.first + 1, 1))
-                        .boxed(),
-                }
-            });
+                Some(_) => head.boxed(),
+                None => head
+                    .chain(self.sequential(f.clone(), self.first + 1, 1))
+                    .boxed(),
+            }
+        });
         // Pages arrive here in order, one at a time: the one place that
         // judges them.
-        let mut seen = Seen::new(self.vendor);
-        let records = records.flat_map(move |(i, res)| {
-            let items = res.and_then(|page| seen.admit(&format!("page {i}"), page.items));
+        let judge = Arc::new(std::sync::Mutex::new(Judge {
+            seen: Seen::new(self.vendor),
+            count: None,
+            changed: false,
+            pages: 0,
+            previous: Vec::new(),
+            stale: 0,
+        }));
+        let j = judge.clone();
+        let records = pages.flat_map(move |(i, res)| {
+            let mut judge = j.lock().unwrap_or_else(|p| p.into_inner());
+            let items = res.and_then(|page| judge.judge(i, page));
             match items {
                 Ok(items) => stream::iter(items.into_iter().map(Ok).collect::<Vec<_>>()),
                 Err(e) => stream::iter(vec![Err(e)]),
             }
         });
-        stop_after_error(records)
+        let again = stream::once(async move {
+            let judge = judge.clone();
+            let (changed, pages) = {
+                let j = judge.lock().unwrap_or_else(|p| p.into_inner());
+                (j.changed, j.pages)
+            };
+            (side_by_side.load(Ordering::Relaxed) == 1 && changed).then_some((judge, pages))
+        })
+        .flat_map(move |reread| -> RecordStream<T> {
+            let Some((judge, pages)) = reread else {
+                return stream::empty().boxed();
+            };
+            let limit = pages.saturating_mul(2).saturating_add(2);
+            self.sequential(
+                fetch.clone(),
+                self.first,
+                self.max_pages.saturating_sub(limit),
+            )
+            .flat_map(move |(_, res)| {
+                let items = res.map(|page| {
+                    judge
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .seen
+                        .keep_new(page.items)
+                });
+                match items {
+                    Ok(items) => stream::iter(items.into_iter().map(Ok).collect::<Vec<_>>()),
+                    Err(e) => stream::iter(vec![Err(e)]),
+                }
+            })
+            .boxed()
+        });
+        stop_after_error(records.chain(again))
     }
 
     fn is_end<T>(&self, page: &Page<T>) -> bool {
@@ -332,6 +389,60 @@ impl Pager {
     }
 }
 
+/// Pages in a row that may add nothing new while the list is seen to
+/// change (a shift of more than this many pages between two requests is
+/// not a shift).
+const STALE_PAGES: u32 = 2;
+
+/// What the ordered reader knows of the pages so far.
+#[derive(Debug)]
+struct Judge {
+    seen: Seen,
+    /// The first page's [`Page::count`].
+    count: Option<Option<u64>>,
+    /// Whether a later page's count differed.
+    changed: bool,
+    /// Pages judged.
+    pages: u32,
+    /// The ids of the page before, to know the same page served again.
+    previous: Vec<String>,
+    /// Pages in a row that added nothing.
+    stale: u32,
+}
+
+impl Judge {
+    /// The records of page `i` not handed out yet, or the error for a page
+    /// that repeats: the previous page again, or nothing new while the list
+    /// is not seen to change (when it changes, records pushed on by it may
+    /// fill a page or two already read, no more).
+    fn judge<T: Unique>(&mut self, i: u32, page: Page<T>) -> Result<Vec<T>> {
+        self.pages += 1;
+        match self.count {
+            None => self.count = Some(page.count),
+            Some(first) if first != page.count => self.changed = true,
+            Some(_) => {}
+        }
+        let ids: Vec<String> = page
+            .items
+            .iter()
+            .filter_map(|r| r.unique_id().map(str::to_owned))
+            .collect();
+        let same_again = !ids.is_empty() && ids == self.previous;
+        let asked = page.items.len();
+        let fresh = self.seen.keep_new(page.items);
+        self.previous = ids;
+        if asked == 0 || !fresh.is_empty() {
+            self.stale = 0;
+            return Ok(fresh);
+        }
+        self.stale += 1;
+        if same_again || !self.changed || self.stale > STALE_PAGES {
+            return Err(self.seen.repeated(&format!("page {i}"), asked));
+        }
+        Ok(fresh)
+    }
+}
+
 /// Pages as fetched, with their index.
 type PageStream<T> = futures_core::stream::BoxStream<'static, (u32, Result<Page<T>>)>;
 
@@ -392,6 +503,7 @@ mod tests {
                 items: ids(start..(start + size).min(total)),
                 total: report_total.then_some(u64::from(total)),
                 last: None,
+                count: None,
             }))
         };
         (Box::new(f), calls)
@@ -431,6 +543,7 @@ mod tests {
                 items: ids(start..(start + 10).min(35)),
                 total: Some(20),
                 last: None,
+                count: None,
             }))
         };
         let all: Vec<String> =
@@ -449,6 +562,7 @@ mod tests {
                 items: ids(start..(start + 10).min(25)),
                 total: Some(1_000_000_000_000),
                 last: None,
+                count: None,
             }))
         };
         let all: Vec<String> =
@@ -474,6 +588,7 @@ mod tests {
                     items: ids(0..10),
                     total: Some(1_000_000_000_000),
                     last: None,
+                    count: None,
                 }))
             };
             let out: Vec<Result<String>> =
@@ -505,6 +620,7 @@ mod tests {
                 items,
                 total: Some(if i == 1 { 40 } else { 25 }),
                 last: None,
+                count: None,
             }))
         };
         for concurrency in [1, 3] {
@@ -516,6 +632,81 @@ mod tests {
             )
             .unwrap();
             assert_eq!(all, ids(0..25));
+        }
+    }
+
+    /// Pending once, then ready: lets a later page be answered first.
+    struct YieldOnce(bool);
+
+    impl Future for YieldOnce {
+        type Output = ();
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
+            if self.0 {
+                std::task::Poll::Ready(())
+            } else {
+                self.0 = true;
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        }
+    }
+
+    #[test]
+    fn a_record_pushed_into_a_page_already_answered_is_not_lost() {
+        // 40 records, 10 a page, newest first. Page 3 is answered before
+        // page 2; 5 records arrive at the front just before page 2 is: page
+        // 2 then holds old 5..15, page 3 held old 20..30, and old 15..20
+        // were in neither. The count changed, so the list is read again.
+        for with_count in [true, false] {
+            let list = Arc::new(Mutex::new(ids(0..40)));
+            let inserted = Arc::new(Mutex::new(false));
+            let f = move |i: u32| {
+                let list = list.clone();
+                let inserted = inserted.clone();
+                async move {
+                    if i == 2 {
+                        YieldOnce(false).await;
+                        let mut done = inserted.lock().unwrap();
+                        if !*done {
+                            *done = true;
+                            let mut l = list.lock().unwrap();
+                            for k in 0..5 {
+                                l.insert(0, format!("new-{k}"));
+                            }
+                        }
+                    }
+                    let l = list.lock().unwrap();
+                    let start = ((i - 1) * 10) as usize;
+                    let items: Vec<String> = l.iter().skip(start).take(10).cloned().collect();
+                    Ok(Page {
+                        items,
+                        total: Some(40),
+                        last: None,
+                        count: with_count.then_some(l.len() as u64),
+                    })
+                }
+            };
+            let got: Result<Vec<String>> =
+                block_on(pager(1, 10).concurrency(4).stream(f).try_collect());
+            if !with_count {
+                // Without a count the change cannot be seen: the page the
+                // shift filled with records read already (page 5) stops
+                // the list with an error, rather than losing 15..20 silently.
+                let e = got.unwrap_err();
+                assert!(e.to_string().contains("page 5 repeats"), "{e}");
+                continue;
+            }
+            let all = got.unwrap();
+            let unique: std::collections::HashSet<&String> = all.iter().collect();
+            assert_eq!(unique.len(), all.len(), "a record came twice");
+            let lost: Vec<String> = ids(0..40)
+                .into_iter()
+                .filter(|r| !unique.contains(r))
+                .collect();
+            assert!(lost.is_empty(), "lost {lost:?}");
         }
     }
 
@@ -552,6 +743,7 @@ mod tests {
                 items: ids(start..(start + 20).min(95)),
                 total: Some(5 * 50),
                 last: Some(i >= 5),
+                count: None,
             }))
         };
         let p = pager(1, 50).short_pages_end(false).concurrency(3);
