@@ -34,8 +34,13 @@ use crate::client::EasemobClient;
 /// sessions forever.
 const MAX_PAGES: u32 = 1_000_000;
 
-/// Pages a sub-window's task may read ahead of the reader.
-const AHEAD: usize = 2;
+/// Pages one slice gathers before it is handed over: a slice denser than
+/// its estimate is read on page by page by the reader instead, so memory
+/// stays bounded by the slices in flight.
+const SLICE_PAGES: u32 = 8;
+
+/// The most slices a window is cut into (against a claimed count of 10^12).
+const MAX_SLICES: u64 = 1_000_000;
 
 /// One inclusive window of the session time, either end open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,8 +74,12 @@ pub(crate) fn time_of(by: SessionTime, s: &Session) -> Option<DateTime<Utc>> {
 /// Every session of `query`, walked by time as the module says.
 ///
 /// The first page of the whole window is read alone (a window that fits in
-/// one page costs one request). What is left after it is cut into as many
-/// sub-windows as its remaining count needs pages, at most `concurrency`.
+/// one page costs one request). What is left after it is cut, by the
+/// first page's count and up to the last session there (one probe),
+/// into consecutive time slices expected to hold about a page each; up to `concurrency` slices are read at once, each in a task
+/// of its own (so pages decode side by side), and handed out in order, like
+/// pages. A slice is walked by time too; one denser than expected gathers
+/// at most [`SLICE_PAGES`] pages and the reader walks the rest of it.
 pub(crate) fn sessions(
     client: EasemobClient,
     query: &SessionQuery,
@@ -84,26 +93,12 @@ pub(crate) fn sessions(
     };
     let pages = stream::once(async move {
         let mut first = Walk::new(client.clone(), plan.clone(), asked);
-        // An open far end is needed to cut the rest: asked for beside the
-        // first page, so it costs no extra round trip.
-        let far_open = if plan.descending {
-            asked.from.is_none()
-        } else {
-            asked.to.is_none()
-        };
-        let probe = async {
-            if concurrency > 1 && far_open {
-                edge(&client, &plan, asked, !plan.descending).await
-            } else {
-                Ok(None)
-            }
-        };
-        let (head, far) = futures_util::future::join(first.step(), probe).await;
-        (client, plan, first, head.and_then(|h| Ok((h, far?))))
+        let head = first.step().await;
+        (plan, first, head)
     })
-    .flat_map(move |(client, plan, mut first, head)| -> PageStream {
-        let (head, far) = match head {
-            Ok(found) => found,
+    .flat_map(move |(plan, mut first, head)| -> PageStream {
+        let head = match head {
+            Ok(items) => items,
             Err(e) => return stream::iter([Err(e)]).boxed(),
         };
         first.pages = 1;
@@ -111,36 +106,53 @@ pub(crate) fn sessions(
         if first.done {
             return head_stream.boxed();
         }
-        // Pages the rest needs, by the first page's count (a hint only:
-        // each sub-window reads until its own end whatever it said).
-        let left = first
-            .total
-            .map_or(u64::MAX, |t| t.saturating_sub(u64::from(plan.per_page)));
-        let wanted = left.div_ceil(u64::from(plan.per_page).max(1));
-        let k = concurrency.min(usize::try_from(wanted).unwrap_or(usize::MAX));
-        if k <= 1 || first.by_offset.is_some() || tokio::runtime::Handle::try_current().is_err() {
-            return head_stream.chain(walk(first)).boxed();
-        }
-        let rest = first.rest();
-        let tail = stream::once(async move {
-            let windows = sub_windows(&client, &plan, rest, k, far).await;
-            (client, plan, windows)
-        })
-        .flat_map(|(client, plan, windows)| -> PageStream {
-            match windows {
-                Ok(mut windows) => {
-                    if plan.descending {
-                        windows.reverse();
-                    }
-                    ahead(client, plan, windows)
-                }
-                Err(e) => stream::iter([Err(e)]).boxed(),
+        let cut = match (first.total, first.by_offset.is_some()) {
+            (Some(total), false)
+                if concurrency > 1 && tokio::runtime::Handle::try_current().is_ok() =>
+            {
+                Some(total.saturating_sub(u64::from(plan.per_page)))
             }
+            _ => None,
+        };
+        let Some(left) = cut else {
+            return head_stream.chain(walk(first)).boxed();
+        };
+        // Where the sessions end (one session, the other order): the window
+        // asked may reach far past them (a month asked, sessions till
+        // today), and slices cut evenly up to its end would be empty there
+        // and overfull before.
+        let tail = stream::once(async move {
+            let rest = first.rest();
+            let far = edge(&first.client, &plan, rest, !plan.descending).await;
+            (plan, first, rest, far)
+        })
+        .flat_map(move |(plan, first, rest, far)| -> PageStream {
+            let far = match far {
+                Ok(far) => far,
+                Err(e) => return stream::iter([Err(e)]).boxed(),
+            };
+            let Some(slices) = slices(&plan, rest, far, left) else {
+                return walk(first);
+            };
+            let client = first.client.clone();
+            stream::iter(slices)
+                .map(move |w| SliceTask::start(gather(client.clone(), plan.clone(), w)))
+                .buffered(concurrency)
+                .flat_map(|gathered| -> PageStream {
+                    match gathered {
+                        Ok((items, None)) => stream::iter([Ok(items)]).boxed(),
+                        Ok((items, Some(rest))) => {
+                            stream::iter([Ok(items)]).chain(walk(rest)).boxed()
+                        }
+                        Err(e) => stream::iter([Err(e)]).boxed(),
+                    }
+                })
+                .boxed()
         });
         head_stream.chain(tail).boxed()
     });
     // The walks never hand out a session twice within a window; this drops
-    // the sessions at a bound shared by the first page and the window after
+    // the sessions at a bound shared by the first page and the slice after
     // it, and any the vendor listed in two (a time it changed meanwhile).
     let mut seen = Seen::new(Vendor::Easemob);
     let records = pages.flat_map(move |page| match page {
@@ -150,68 +162,120 @@ pub(crate) fn sessions(
     stop_after_error(records)
 }
 
-/// `w` cut in `n`. An open end is the `far` one found beside the first
-/// page, or found now by asking for the one earliest (latest) session; the
-/// outer sub-windows keep `w`'s ends, so a session beyond what the probes
-/// saw is still read.
-async fn sub_windows(
-    client: &EasemobClient,
-    plan: &Plan,
-    w: Window,
-    n: usize,
-    far: Option<DateTime<Utc>>,
-) -> Result<Vec<Window>> {
-    let (far_from, far_to) = if plan.descending {
-        (far, None)
+/// What is left, `w`, cut into consecutive slices of about a page each
+/// (`left` sessions by the first page's count) between its near end and
+/// `far` (the last session seen there, else `w`'s far end), in the walk's
+/// order; `None` when it cannot be cut (no far end, or too short). The
+/// outer slices keep `w`'s ends (open or not), so a session beyond the far
+/// one seen is still read. Cuts fall on half seconds: sessions carry whole seconds, so none
+/// lies on a cut whichever way the vendor reads an end (the document does
+/// not say whether `...To` is inclusive).
+fn slices(plan: &Plan, w: Window, far: Option<DateTime<Utc>>, left: u64) -> Option<Vec<Window>> {
+    let (near, far) = if plan.descending {
+        (w.to?, far.or(w.from)?)
     } else {
-        (None, far)
+        (w.from?, far.or(w.to)?)
     };
-    let from = match w.from.or(far_from) {
-        Some(t) => Some(t),
-        None => edge(client, plan, w, false).await?,
+    let (lo, hi) = (
+        i128::from(near.min(far).timestamp_millis()),
+        i128::from(near.max(far).timestamp_millis()),
+    );
+    // Nine tenths of a page a slice: a slice a little denser than the
+    // average still fits its first page (one request, not two).
+    let target = (u64::from(plan.per_page) * 9 / 10).max(1);
+    let n = i128::from(left.div_ceil(target).clamp(1, MAX_SLICES));
+    // Cuts strictly inside (lo, hi], each at a half second, increasing.
+    let mut cuts: Vec<i128> = Vec::new();
+    for k in 1..n {
+        let at = lo + (hi - lo) * k / n;
+        let cut = at.div_euclid(1000) * 1000 + 500;
+        if cut > lo && cut <= hi && cuts.last().is_none_or(|c| cut > *c) {
+            cuts.push(cut);
+        }
+    }
+    if cuts.is_empty() {
+        return None;
+    }
+    let ms = |m: i128| {
+        i64::try_from(m)
+            .ok()
+            .and_then(DateTime::from_timestamp_millis)
     };
-    let to = match w.to.or(far_to) {
-        Some(t) => Some(t),
-        None => edge(client, plan, w, true).await?,
-    };
-    let (Some(from), Some(to)) = (from, to) else {
-        return Ok(vec![w]);
-    };
-    if from >= to {
-        return Ok(vec![w]);
+    let mut out = Vec::with_capacity(cuts.len() + 1);
+    let mut start = w.from;
+    for cut in &cuts {
+        let end = ms(cut - 1)?;
+        out.push(Window {
+            from: start,
+            to: Some(end),
+        });
+        start = Some(ms(*cut)?);
     }
-    let mut windows: Vec<Window> = kefu_core::time::split_inclusive(from, to, n)
-        .into_iter()
-        .map(|(from, to)| Window {
-            from: Some(from),
-            to: Some(to),
-        })
-        .collect();
-    if (to - from).num_seconds() >= 2 * i64::try_from(n).unwrap_or(i64::MAX) {
-        cut_at_half_seconds(&mut windows);
+    out.push(Window {
+        from: start,
+        to: w.to,
+    });
+    if plan.descending {
+        out.reverse();
     }
-    if let Some(first) = windows.first_mut() {
-        first.from = w.from;
-    }
-    if let Some(last) = windows.last_mut() {
-        last.to = w.to;
-    }
-    Ok(windows)
+    Some(out)
 }
 
-/// Sessions carry whole seconds: moves each cut between sub-windows (at
-/// least two seconds long) to half a second, so no session lies on a cut
-/// whichever way the vendor reads an end (the document does not say
-/// whether `...To` is inclusive).
-fn cut_at_half_seconds(windows: &mut [Window]) {
-    for k in 1..windows.len() {
-        let cut = windows[k].from.map(|t| {
-            let whole = t.timestamp_millis().div_euclid(1000) * 1000;
-            DateTime::from_timestamp_millis(whole + 500).unwrap_or(t)
-        });
-        windows[k].from = cut;
-        windows[k - 1].to =
-            cut.and_then(|c| c.checked_sub_signed(chrono::TimeDelta::milliseconds(1)));
+/// Reads slice `w` by time, up to [`SLICE_PAGES`] pages: its sessions, and
+/// the walk to go on with when it holds more.
+async fn gather(
+    client: EasemobClient,
+    plan: Arc<Plan>,
+    w: Window,
+) -> Result<(Vec<Session>, Option<Walk>)> {
+    let mut walk = Walk::new(client, plan, w);
+    let mut out = Vec::new();
+    while !walk.done && walk.pages < SLICE_PAGES {
+        walk.pages += 1;
+        out.extend(walk.step().await?);
+    }
+    Ok((out, (!walk.done).then_some(walk)))
+}
+
+/// A slice read in a task of its own, so the slices in flight decode side
+/// by side on the runtime's worker threads; aborted when dropped (the
+/// reader stopped).
+struct SliceTask(tokio::task::JoinHandle<Result<(Vec<Session>, Option<Walk>)>>);
+
+impl SliceTask {
+    fn start(
+        gather: impl Future<Output = Result<(Vec<Session>, Option<Walk>)>> + Send + 'static,
+    ) -> Self {
+        Self(tokio::spawn(gather))
+    }
+}
+
+impl Future for SliceTask {
+    type Output = Result<(Vec<Session>, Option<Walk>)>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|done| match done {
+                Ok(gathered) => gathered,
+                // A panic stays a panic, as if the slice had been read here.
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => Err(Error::Transport {
+                    vendor: Vendor::Easemob,
+                    message: "the runtime shut down while sessions were being read".to_owned(),
+                    source: None,
+                    not_sent: false,
+                }),
+            })
+    }
+}
+
+impl Drop for SliceTask {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -235,33 +299,6 @@ async fn edge(
 }
 
 type PageStream = futures_util::stream::BoxStream<'static, Result<Vec<Session>>>;
-
-/// Each window walked in a task of its own, a few pages ahead, read in
-/// order. The tasks end when the stream is dropped.
-fn ahead(client: EasemobClient, plan: Arc<Plan>, windows: Vec<Window>) -> PageStream {
-    let mut receivers = Vec::new();
-    let mut tasks = Vec::new();
-    for w in windows {
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Session>>>(AHEAD);
-        let mut pages = walk(Walk::new(client.clone(), plan.clone(), w));
-        tasks.push(tokio::spawn(async move {
-            while let Some(page) = pages.next().await {
-                let failed = page.is_err();
-                if tx.send(page).await.is_err() || failed {
-                    break;
-                }
-            }
-        }));
-        receivers.push(rx);
-    }
-    let guard = AbortOnDrop(tasks);
-    stream::iter(receivers)
-        .flat_map(move |rx| {
-            let _tasks = &guard;
-            stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|p| (p, rx)) })
-        })
-        .boxed()
-}
 
 /// Where a window's walk stands.
 struct Walk {
@@ -481,17 +518,6 @@ fn with_window(plan: &Plan, w: Window) -> Vec<(String, String)> {
     params.splice(at..at, ends);
     params
 }
-/// Aborts the walks' tasks when the reader goes away.
-struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        for t in &self.0 {
-            t.abort();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -514,25 +540,64 @@ mod tests {
         assert!(inside(open, Some(DateTime::<Utc>::MAX_UTC)));
     }
 
+    fn plan(descending: bool) -> Plan {
+        Plan {
+            by: SessionTime::Stopped,
+            descending,
+            per_page: 50,
+            params: Vec::new(),
+            from_name: "stopDateFrom",
+            to_name: "stopDateTo",
+        }
+    }
+
     #[test]
-    fn sub_windows_are_cut_at_half_seconds_without_gap_or_overlap() {
+    fn the_rest_is_cut_in_slices_of_about_a_page_at_half_seconds() {
         let from = Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).single().unwrap();
         let to = Utc.with_ymd_and_hms(2024, 5, 2, 0, 0, 7).single().unwrap();
-        let mut windows: Vec<Window> = kefu_core::time::split_inclusive(from, to, 7)
-            .into_iter()
-            .map(|(a, b)| Window {
-                from: Some(a),
-                to: Some(b),
-            })
-            .collect();
-        cut_at_half_seconds(&mut windows);
-        assert_eq!(windows[0].from, Some(from));
-        assert_eq!(windows[6].to, Some(to));
-        for pair in windows.windows(2) {
-            let (end, start) = (pair[0].to.unwrap(), pair[1].from.unwrap());
-            assert_eq!(start.timestamp_millis() % 1000, 500, "{start}");
-            assert_eq!(end + chrono::TimeDelta::milliseconds(1), start);
-            assert!(pair[0].from.unwrap() < end);
+        for descending in [false, true] {
+            let w = Window {
+                from: Some(from),
+                to: Some(to),
+            };
+            // 1,000 sessions left, 45 a slice (nine tenths of 50): 23 slices.
+            let mut s = slices(&plan(descending), w, None, 1_000).unwrap();
+            assert_eq!(s.len(), 23);
+            if descending {
+                s.reverse();
+            }
+            assert_eq!((s[0].from, s[22].to), (Some(from), Some(to)));
+            for pair in s.windows(2) {
+                let (end, start) = (pair[0].to.unwrap(), pair[1].from.unwrap());
+                assert_eq!(start.timestamp_millis() % 1000, 500, "{start}");
+                assert_eq!(end + chrono::TimeDelta::milliseconds(1), start);
+                assert!(pair[0].from.unwrap() < end);
+            }
+        }
+        // An open far end: cut up to the far session seen, the last slice open.
+        let open = Window {
+            from: Some(from),
+            to: None,
+        };
+        let s = slices(&plan(false), open, Some(to), 100).unwrap();
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[2].to, None);
+        assert!(slices(&plan(false), open, None, 100).is_none());
+        // Too short to cut at half seconds: not cut.
+        let short = Window {
+            from: Some(from),
+            to: Some(from + chrono::TimeDelta::milliseconds(300)),
+        };
+        assert!(slices(&plan(false), short, None, 1_000).is_none());
+        // A claimed count of 10^12 is at most a million slices (one a second here).
+        let s = slices(&plan(false), w_of(from, to), None, 1_000_000_000_000).unwrap();
+        assert!(s.len() <= 86_408, "{}", s.len());
+    }
+
+    fn w_of(from: DateTime<Utc>, to: DateTime<Utc>) -> Window {
+        Window {
+            from: Some(from),
+            to: Some(to),
         }
     }
 }
