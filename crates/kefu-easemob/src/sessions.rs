@@ -151,7 +151,7 @@ impl EasemobClient {
 impl SessionHistory for EasemobClient {
     /// GET `/api/tenants/{tenantId}/serviceSessionHistorys`, `per_page` at
     /// most 50 (default 50), walked by time rather than by offset (see
-    /// `walk.rs`): up to `page_concurrency` sub-windows in flight, handed out
+    /// `walk.rs`): up to `page_concurrency` time slices in flight, handed out
     /// in order, each session once. Unset filters are not sent.
     fn sessions(&self, query: &SessionQuery) -> Result<RecordStream<Session>> {
         let (per_page, params) = session_params(query)?;

@@ -12,12 +12,13 @@
 //! within that time. Every session present when the read began is handed
 //! out, none twice.
 //!
-//! For speed the window is cut into up to `page_concurrency` sub-windows of
-//! equal length, walked side by side (each in its own task, two pages
-//! buffered) and handed out in order. A vendor that answers out of the
-//! asked order cannot be walked by time: that sub-window falls back to
-//! reading page after page by offset, which inserts cannot make lose
-//! records (they only push records later), and the ids de-duplicate.
+//! For speed, what is left after the first page is cut into consecutive
+//! time slices of about a page, up to `page_concurrency` read at once (each
+//! in its own task) and handed out in order, like pages; each slice is
+//! walked by time the same way. A vendor that answers out of the asked
+//! order cannot be walked by time: that window falls back to reading page
+//! after page by offset, which inserts cannot make lose records (they only
+//! push records later), and the ids de-duplicate.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -30,8 +31,8 @@ use kefu_core::{Error, RecordStream, Result, Vendor};
 
 use crate::client::EasemobClient;
 
-/// Pages one sub-window may read at most: against a server that invents
-/// sessions forever.
+/// Pages one window or slice may read at most: against a server that
+/// invents sessions forever.
 const MAX_PAGES: u32 = 1_000_000;
 
 /// Pages one slice gathers before it is handed over: a slice denser than

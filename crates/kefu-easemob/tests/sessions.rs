@@ -39,9 +39,9 @@ async fn all_1234_sessions_arrive_once_in_order_over_25_pages() {
     let all = export(&c, &SessionQuery::default()).await;
     assert_eq!(ids(&all), sb.session_ids());
 
-    // Walked by time: page 1 from each last session's time, in 4
-    // sub-windows found by two one-session probes; a page repeats the
-    // sessions at its bound, so a few more than 25 requests.
+    // Walked by time: the first page, then slices of about 45 sessions
+    // read 4 at a time (the one-session probe for the far end asks
+    // per_page 1), a few more than 25 requests.
     let pages: Vec<_> = sb
         .requests()
         .into_iter()
@@ -244,9 +244,8 @@ async fn filters_select_what_they_name_and_records_decode_fully() {
 async fn pages_after_the_first_are_fetched_several_at_a_time() {
     let sb = sandbox_with_sessions(450).await;
     // Every request takes 150 ms: a token and 9 pages one at a time take
-    // 1.5 s; walked in 8 sub-windows after the first page (asked beside a
-    // probe for the window's far end), a token, two rounds and one or two
-    // pages a sub-window: about 0.6-0.75 s.
+    // 1.5 s; a token, the first page, the probe for the far end, then
+    // about 9 slices 8 at a time: about 0.6-0.75 s.
     sb.chaos()
         .set_latency(std::time::Duration::from_millis(150));
     let c = builder_for(&sb)
