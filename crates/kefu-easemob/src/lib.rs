@@ -53,4 +53,4 @@ pub use client::{
     ENV_SECRET_ID, ENV_TENANT_ID, ENV_ZONE, EasemobBuilder, EasemobClient,
 };
 pub use sessions::MAX_SESSION_PAGE_SIZE;
-pub use token::{AccessToken, MemoryTokenStore, TokenStore};
+pub use token::{AccessToken, MAX_TOKEN_LIFETIME, MemoryTokenStore, TokenStore};
