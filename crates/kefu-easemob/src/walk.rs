@@ -177,6 +177,11 @@ fn slices(plan: &Plan, w: Window, far: Option<DateTime<Utc>>, left: u64) -> Opti
     } else {
         (w.from?, far.or(w.to)?)
     };
+    // A far end on the near side (an answer that does not fit the probe)
+    // leaves nothing to cut: the walk goes on one page after another.
+    if (far <= near) != plan.descending || far == near {
+        return None;
+    }
     let (lo, hi) = (
         i128::from(near.min(far).timestamp_millis()),
         i128::from(near.max(far).timestamp_millis()),
@@ -584,6 +589,19 @@ mod tests {
         assert_eq!(s.len(), 3);
         assert_eq!(s[2].to, None);
         assert!(slices(&plan(false), open, None, 100).is_none());
+        // A far end before the near one (a probe answered with the wrong
+        // page) cuts nothing.
+        let before = from - chrono::TimeDelta::days(1);
+        assert!(slices(&plan(false), open, Some(before), 100).is_none());
+        let desc = Window {
+            from: None,
+            to: Some(from),
+        };
+        assert!(slices(&plan(true), desc, Some(to), 100).is_none());
+        assert_eq!(
+            slices(&plan(true), desc, Some(before), 100).map(|s| s.len()),
+            Some(3)
+        );
         // Too short to cut at half seconds: not cut.
         let short = Window {
             from: Some(from),
