@@ -134,7 +134,7 @@ pub enum Error {
     },
 
     /// The answer could not be understood.
-    #[error("undecodable response from {vendor}: {reason} (body starts: {excerpt:?})")]
+    #[error("undecodable response from {vendor}: {reason}{}", body_start(.excerpt))]
     Decode {
         /// The vendor that answered.
         vendor: Vendor,
@@ -163,6 +163,16 @@ pub enum Error {
         /// Why it was refused.
         reason: String,
     },
+}
+
+/// How a [`Error::Decode`] shows the start of the body: not at all when
+/// there was none to show (a page judged by the pager, an empty body).
+fn body_start(excerpt: &str) -> String {
+    if excerpt.is_empty() {
+        String::new()
+    } else {
+        format!(" (body starts: {excerpt:?})")
+    }
 }
 
 /// The kind of an [`Error`], for callers that only branch on the category.
