@@ -2,7 +2,9 @@
 //!
 //! JSON, JSONL and CSV are written as records arrive, so a list of any
 //! length streams in flat memory; a table needs column widths and buffers
-//! its rows. Every format carries every field: CSV writes nested values as
+//! its rows. Nothing is written before the first record or the end of the
+//! list (JSON's `[`, CSV's header): a list that fails before its first
+//! record leaves stdout empty, not half a document. Every format carries every field: CSV writes nested values as
 //! JSON text, and the table shows a chosen set of columns for a terminal.
 
 use std::io::{self, Write};
@@ -55,31 +57,26 @@ enum Inner<W: Write> {
         // Boxed: the csv writer's buffer state dwarfs the other variants.
         out: Box<csv::Writer<W>>,
         fields: &'static [&'static str],
+        header: bool,
     },
 }
 
 impl<W: Write> RecordWriter<W> {
     /// Starts a list of `R` in `format`.
-    pub fn new<R: Record>(format: Format, mut out: W) -> io::Result<Self> {
+    pub fn new<R: Record>(format: Format, out: W) -> io::Result<Self> {
         let inner = match format {
             Format::Table => Inner::Table {
                 out,
                 columns: R::COLUMNS,
                 rows: Vec::new(),
             },
-            Format::Json => {
-                out.write_all(b"[")?;
-                Inner::Json { out, first: true }
-            }
+            Format::Json => Inner::Json { out, first: true },
             Format::Jsonl => Inner::Jsonl { out },
-            Format::Csv => {
-                let mut csv = csv::Writer::from_writer(out);
-                csv.write_record(R::FIELDS).map_err(csv_io)?;
-                Inner::Csv {
-                    out: Box::new(csv),
-                    fields: R::FIELDS,
-                }
-            }
+            Format::Csv => Inner::Csv {
+                out: Box::new(csv::Writer::from_writer(out)),
+                fields: R::FIELDS,
+                header: false,
+            },
         };
         Ok(Self { inner, written: 0 })
     }
@@ -98,7 +95,7 @@ impl<W: Write> RecordWriter<W> {
             }
             // Serialized straight from the record: fields in their declared order.
             Inner::Json { out, first } => {
-                out.write_all(if *first { b"\n" } else { b",\n" })?;
+                out.write_all(if *first { b"[\n" } else { b",\n" })?;
                 serde_json::to_writer(&mut *out, record).map_err(io::Error::from)?;
                 *first = false;
             }
@@ -106,8 +103,16 @@ impl<W: Write> RecordWriter<W> {
                 serde_json::to_writer(&mut *out, record).map_err(io::Error::from)?;
                 out.write_all(b"\n")?;
             }
-            Inner::Csv { out, fields } => {
+            Inner::Csv {
+                out,
+                fields,
+                header,
+            } => {
                 let value = serde_json::to_value(record).map_err(io::Error::from)?;
+                if !*header {
+                    out.write_record(*fields).map_err(csv_io)?;
+                    *header = true;
+                }
                 let row: Vec<String> = fields.iter().map(|f| csv_cell(value.get(*f))).collect();
                 out.write_record(&row).map_err(csv_io)?;
             }
@@ -135,7 +140,7 @@ impl<W: Write> RecordWriter<W> {
                 Ok(out)
             }
             Inner::Json { mut out, first } => {
-                out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
+                out.write_all(if first { b"[]\n" } else { b"\n]\n" })?;
                 out.flush()?;
                 Ok(out)
             }
@@ -143,7 +148,14 @@ impl<W: Write> RecordWriter<W> {
                 out.flush()?;
                 Ok(out)
             }
-            Inner::Csv { out, .. } => {
+            Inner::Csv {
+                mut out,
+                fields,
+                header,
+            } => {
+                if !header {
+                    out.write_record(fields).map_err(csv_io)?;
+                }
                 let mut out = (*out).into_inner().map_err(|e| e.into_error())?;
                 out.flush()?;
                 Ok(out)
@@ -316,6 +328,29 @@ mod tests {
             w.write(&r).expect("write");
         }
         String::from_utf8(w.finish().expect("finish")).expect("utf8")
+    }
+
+    #[test]
+    fn nothing_is_written_before_the_first_record() {
+        for format in [Format::Json, Format::Jsonl, Format::Csv, Format::Table] {
+            let mut out = Vec::new();
+            let w = RecordWriter::new::<Row>(format, &mut out).expect("start");
+            // The list fails here: the writer is dropped unfinished.
+            drop(w);
+            assert!(
+                out.is_empty(),
+                "{format:?}: {:?}",
+                String::from_utf8_lossy(&out)
+            );
+        }
+        // Finished without records: still a whole document.
+        let empty = |format| {
+            let w = RecordWriter::new::<Row>(format, Vec::new()).expect("start");
+            String::from_utf8(w.finish().expect("finish")).expect("utf8")
+        };
+        assert_eq!(empty(Format::Json), "[]\n");
+        assert_eq!(empty(Format::Csv), "id,name,tags,nested,ok\n");
+        assert_eq!(empty(Format::Jsonl), "");
     }
 
     #[test]

@@ -458,3 +458,93 @@ fn an_output_file_that_cannot_be_written() {
     ran.assert_error(2);
     assert!(!wire.touched());
 }
+
+#[test]
+fn lengths_the_standards_bound_are_refused_before_sending() {
+    let long_email = format!("{}@shop.example.com", "a".repeat(10_000));
+    let long_local = format!("{}@shop.example.com", "a".repeat(65));
+    for (vendor, role) in [("easemob", "agent"), ("sobot", "online-agent")] {
+        for email in [&long_email, &long_local] {
+            let mut args = ADD_AGENT.to_vec();
+            args[3] = email;
+            args[11] = role;
+            let ran = refused(vendor, &args);
+            assert!(
+                ran.stderr.contains("username") || ran.stderr.contains("email"),
+                "{vendor}: {}",
+                ran.stderr
+            );
+            assert!(
+                ran.stderr.len() < 400,
+                "{vendor}: {} bytes",
+                ran.stderr.len()
+            );
+        }
+        // A phone number longer than E.164 allows.
+        let mut args = ADD_AGENT.to_vec();
+        args[11] = role;
+        args.extend(["--phone", "1234567890123456"]);
+        let ran = refused(vendor, &args);
+        assert!(ran.stderr.contains("E.164"), "{vendor}: {}", ran.stderr);
+    }
+    // Sobot tenants too.
+    let long = long_email.as_str();
+    let ran = refused(
+        "sobot",
+        &[
+            "tenants",
+            "add",
+            "--customer-code",
+            "C9",
+            "--name",
+            "Shop",
+            "--email",
+            long,
+            "--password",
+            "Secret-Pass-123",
+            "--max-agents",
+            "3",
+        ],
+    );
+    assert!(ran.stderr.contains("254"), "{}", ran.stderr);
+}
+
+#[test]
+fn a_range_needing_too_many_requests_is_refused_before_sending() {
+    let ran = refused(
+        "sobot",
+        &[
+            "reports",
+            "agent-status",
+            "--from",
+            "1900-01-01",
+            "--to",
+            "9999-12-31",
+        ],
+    );
+    assert!(
+        ran.stderr.contains("422638 requests") && ran.stderr.contains("KEFU_MAX_REQUESTS"),
+        "{}",
+        ran.stderr
+    );
+    // A bad limit is a configuration error naming the variable.
+    let home = Home::new();
+    let wire = Tripwire::new();
+    let mut env = wire.env("sobot");
+    env.push(("KEFU_MAX_REQUESTS".into(), "none".into()));
+    let ran = run_with(
+        &home,
+        &env,
+        &[
+            "reports",
+            "agent-status",
+            "--from",
+            "2024-05-01",
+            "--to",
+            "2024-05-02",
+        ],
+    );
+    ran.assert_error(2);
+    assert!(ran.stderr.contains("KEFU_MAX_REQUESTS"), "{}", ran.stderr);
+    assert!(!wire.touched());
+}

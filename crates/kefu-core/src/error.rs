@@ -9,6 +9,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::capability::{Operation, Vendor};
+use crate::secret::{scrub, scrubbed};
 
 /// Result with kefu's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -30,12 +31,13 @@ pub struct VendorError {
 }
 
 impl VendorError {
-    /// A vendor refusal.
+    /// A vendor refusal. Any secret the process holds is scrubbed from
+    /// the code and message (a vendor may echo what it was sent).
     pub fn new(vendor: Vendor, code: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             vendor,
-            code: code.into(),
-            message: message.into(),
+            code: scrubbed(code.into()),
+            message: scrubbed(message.into()),
             http_status: None,
         }
     }
@@ -49,9 +51,9 @@ impl VendorError {
 
 impl fmt::Display for VendorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} refused with code {}", self.vendor, self.code)?;
+        write!(f, "{} refused with code {}", self.vendor, scrub(&self.code))?;
         if !self.message.is_empty() {
-            write!(f, ": {}", self.message)?;
+            write!(f, ": {}", scrub(&self.message))?;
         }
         Ok(())
     }
@@ -132,7 +134,7 @@ pub enum Error {
     },
 
     /// The answer could not be understood.
-    #[error("undecodable response from {vendor}: {reason} (body starts: {excerpt:?})")]
+    #[error("undecodable response from {vendor}: {reason}{}", body_start(.excerpt))]
     Decode {
         /// The vendor that answered.
         vendor: Vendor,
@@ -171,6 +173,16 @@ pub enum Error {
         /// Why it was refused.
         reason: String,
     },
+}
+
+/// How a [`Error::Decode`] shows the start of the body: not at all when
+/// there was none to show (a page judged by the pager, an empty body).
+fn body_start(excerpt: &str) -> String {
+    if excerpt.is_empty() {
+        String::new()
+    } else {
+        format!(" (body starts: {excerpt:?})")
+    }
 }
 
 /// The kind of an [`Error`], for callers that only branch on the category.
@@ -232,10 +244,76 @@ impl Error {
     /// Undecodable answer; `body` is cut to a short excerpt here, so no caller
     /// can forget to bound it.
     pub fn decode(vendor: Vendor, reason: impl Into<String>, body: &[u8]) -> Self {
+        // Scrubbed before it is cut, so no part of a secret survives the cut.
+        let head = String::from_utf8_lossy(&body[..body.len().min(120 * 4 + 1024)]);
         Self::Decode {
             vendor,
-            reason: reason.into(),
-            excerpt: excerpt(body, 120),
+            reason: scrubbed(reason.into()),
+            excerpt: excerpt(scrub(&head).as_bytes(), 120),
+        }
+    }
+
+    /// The same error with every secret the process holds replaced by
+    /// `***` in all of its text (see [`crate::secret::scrub`]). The
+    /// transport applies it to every error it returns or logs.
+    pub fn scrubbed(self) -> Self {
+        let v = |mut e: VendorError| {
+            e.code = scrubbed(e.code);
+            e.message = scrubbed(e.message);
+            e
+        };
+        match self {
+            Self::InvalidInput { field, reason } => Self::InvalidInput {
+                field,
+                reason: scrubbed(reason),
+            },
+            Self::Authentication(e) => Self::Authentication(v(e)),
+            Self::NotFound(e) => Self::NotFound(v(e)),
+            Self::AlreadyExists(e) => Self::AlreadyExists(v(e)),
+            Self::QuotaExceeded(e) => Self::QuotaExceeded(v(e)),
+            Self::RateLimited { error, retry_after } => Self::RateLimited {
+                error: v(error),
+                retry_after,
+            },
+            Self::Vendor(e) => Self::Vendor(v(e)),
+            Self::Transport {
+                vendor,
+                message,
+                source,
+                not_sent,
+            } => Self::Transport {
+                vendor,
+                message: scrubbed(message),
+                source,
+                not_sent,
+            },
+            Self::Timeout { vendor, message } => Self::Timeout {
+                vendor,
+                message: scrubbed(message),
+            },
+            Self::Decode {
+                vendor,
+                reason,
+                excerpt,
+            } => Self::Decode {
+                vendor,
+                reason: scrubbed(reason),
+                excerpt: scrubbed(excerpt),
+            },
+            Self::OutcomeUnknown {
+                vendor,
+                operation,
+                message,
+            } => Self::OutcomeUnknown {
+                vendor,
+                operation,
+                message: scrubbed(message),
+            },
+            Self::Config { key, reason } => Self::Config {
+                key,
+                reason: scrubbed(reason),
+            },
+            other => other,
         }
     }
 

@@ -49,8 +49,15 @@ impl Zone {
     }
 
     /// The calendar date of `at` in this zone.
+    /// At the very ends of chrono's range (a server may send them) the
+    /// local date would not exist: it is clamped, where chrono would panic.
     pub fn date_of(self, at: DateTime<Utc>) -> NaiveDate {
-        at.with_timezone(&self.0).date_naive()
+        let utc = at.naive_utc();
+        match utc.checked_add_offset(self.0) {
+            Some(local) => local.date(),
+            None if self.0.local_minus_utc() > 0 => NaiveDate::MAX,
+            None => NaiveDate::MIN,
+        }
     }
 }
 
@@ -185,6 +192,62 @@ pub fn from_millis(millis: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(millis)
 }
 
+/// `at + d`, or `None` past the last instant chrono can represent. Every
+/// duration a server chose (a token lifetime, a `Retry-After`, a window)
+/// goes through here or [`saturating_add`]: `DateTime + TimeDelta` panics
+/// on overflow.
+pub fn checked_add(at: DateTime<Utc>, d: std::time::Duration) -> Option<DateTime<Utc>> {
+    chrono::TimeDelta::from_std(d)
+        .ok()
+        .and_then(|d| at.checked_add_signed(d))
+}
+
+/// `n` consecutive inclusive windows `[start, end]`, in time order, exactly
+/// covering `[from, to]` at millisecond precision (fewer when it is that
+/// short; none when `from > to`). Any two instants chrono represents are
+/// split without overflow (the arithmetic is in `i128`).
+pub fn split_inclusive(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    n: usize,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let (a, b) = (
+        i128::from(from.timestamp_millis()),
+        i128::from(to.timestamp_millis()),
+    );
+    let span = b - a + 1;
+    if span <= 0 {
+        return Vec::new();
+    }
+    let n = (n.max(1) as i128).min(span);
+    let at = |k: i128| {
+        i64::try_from(a + span * k / n)
+            .ok()
+            .and_then(DateTime::from_timestamp_millis)
+    };
+    let mut out = Vec::new();
+    let mut start = from;
+    for k in 1..=n {
+        let end = if k == n {
+            Some(to)
+        } else {
+            at(k).and_then(|e| e.checked_sub_signed(chrono::TimeDelta::milliseconds(1)))
+        };
+        let Some(end) = end else { break };
+        out.push((start, end));
+        match end.checked_add_signed(chrono::TimeDelta::milliseconds(1)) {
+            Some(next) => start = next,
+            None => break,
+        }
+    }
+    out
+}
+
+/// `at + d`, clamped to the last representable instant.
+pub fn saturating_add(at: DateTime<Utc>, d: std::time::Duration) -> DateTime<Utc> {
+    checked_add(at, d).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// Parses a `YYYY-MM-DD` date.
 pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
@@ -211,6 +274,58 @@ pub fn parse_instant(field: &'static str, text: &str, zone: Zone) -> Result<Date
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_date_at_the_ends_of_time_is_clamped_not_a_panic() {
+        assert_eq!(
+            Zone::CHINA.date_of(DateTime::<Utc>::MAX_UTC),
+            NaiveDate::MAX
+        );
+        let west: Zone = "UTC-05:00".parse().unwrap();
+        assert_eq!(west.date_of(DateTime::<Utc>::MIN_UTC), NaiveDate::MIN);
+        let t = DateTime::from_timestamp(1_715_000_000, 0).unwrap();
+        assert_eq!(
+            Zone::CHINA.date_of(t),
+            t.with_timezone(&Zone::CHINA.offset()).date_naive()
+        );
+    }
+
+    #[test]
+    fn windows_split_any_range_exactly() {
+        let ms = |m: i64| DateTime::from_timestamp_millis(m).unwrap();
+        let w = split_inclusive(ms(0), ms(999), 4);
+        assert_eq!(
+            w,
+            vec![
+                (ms(0), ms(249)),
+                (ms(250), ms(499)),
+                (ms(500), ms(749)),
+                (ms(750), ms(999))
+            ]
+        );
+        assert_eq!(split_inclusive(ms(5), ms(6), 8).len(), 2);
+        assert!(split_inclusive(ms(6), ms(5), 8).is_empty());
+        let (lo, hi) = (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC);
+        let w = split_inclusive(lo, hi, 32);
+        assert_eq!(w.len(), 32);
+        assert_eq!((w[0].0, w[31].1), (lo, hi));
+        for pair in w.windows(2) {
+            assert_eq!(pair[0].1 + chrono::TimeDelta::milliseconds(1), pair[1].0);
+        }
+    }
+
+    #[test]
+    fn adding_a_huge_duration_clamps_or_refuses_instead_of_panicking() {
+        let now = Utc::now();
+        let huge = std::time::Duration::from_secs(10u64.pow(13));
+        assert_eq!(checked_add(now, huge), None);
+        assert_eq!(saturating_add(now, huge), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(checked_add(now, std::time::Duration::MAX), None);
+        assert_eq!(
+            checked_add(now, std::time::Duration::from_secs(60)),
+            Some(now + chrono::TimeDelta::seconds(60))
+        );
+    }
 
     #[test]
     fn easemob_naive_time_is_read_in_the_tenant_zone() {

@@ -36,6 +36,7 @@ fn check_password(password: &Secret) -> Result<()> {
 /// examples send `""` when there is none): digits only when given.
 fn check_digits(field: &'static str, value: Option<&str>) -> Result<()> {
     match value {
+        Some(v) if !v.is_empty() && field == "mobilePhone" => validate::phone(field, v),
         Some(v) if !v.is_empty() => validate::digits(field, v),
         _ => Ok(()),
     }
@@ -136,11 +137,13 @@ impl AgentAdmin for EasemobClient {
         validate::in_range("size", i64::from(size), 1, i64::from(MAX_AGENT_PAGE_SIZE))?;
         let key_value = query.search.clone().unwrap_or_default();
         let client = self.clone();
-        Ok(Pager::new(0, size).stream(move |page| {
-            let client = client.clone();
-            let key_value = key_value.clone();
-            async move { client.agents_page(page, size, &key_value).await }
-        }))
+        Ok(
+            Pager::new(kefu_core::Vendor::Easemob, 0, size).stream(move |page| {
+                let client = client.clone();
+                let key_value = key_value.clone();
+                async move { client.agents_page(page, size, &key_value).await }
+            }),
+        )
     }
 
     /// POST `/api/tenants/{tenantId}/agent`. Never retried blindly: when the

@@ -245,12 +245,9 @@ impl EasemobBuilder {
             }
         }
         if let Some(text) = get(ENV_PAGE_CONCURRENCY) {
-            match text.trim().parse::<usize>() {
-                Ok(n) if n > 0 => b.page_concurrency = Some(n),
-                _ => b.unparsed.push((
-                    ENV_PAGE_CONCURRENCY,
-                    format!("{text:?} is not a positive number"),
-                )),
+            match kefu_core::paging::parse_concurrency(ENV_PAGE_CONCURRENCY, &text) {
+                Ok(n) => b.page_concurrency = Some(n),
+                Err(e) => b.unparsed.push((ENV_PAGE_CONCURRENCY, config_reason(e))),
             }
         }
         b
@@ -315,11 +312,12 @@ impl EasemobBuilder {
         self
     }
 
-    /// Session pages in flight while exporting (default 4, at least 1). A
-    /// page holds at most 50 sessions, the vendor's `per_page` maximum.
+    /// Session pages in flight while exporting (default 4, 1 to
+    /// [`kefu_core::paging::MAX_PAGE_CONCURRENCY`]). A page holds at most
+    /// 50 sessions, the vendor's `per_page` maximum.
     pub fn page_concurrency(self, pages: usize) -> Self {
         self.set(ENV_PAGE_CONCURRENCY, |b| {
-            b.page_concurrency = Some(pages.max(1))
+            b.page_concurrency = Some(pages.clamp(1, kefu_core::paging::MAX_PAGE_CONCURRENCY))
         })
     }
 
@@ -390,6 +388,14 @@ fn required(key: &'static str, value: Option<String>) -> Result<String> {
         .ok_or_else(|| Error::config(key, "is not set"))
 }
 
+/// The reason of a configuration error, without the key it names.
+fn config_reason(e: Error) -> String {
+    match e {
+        Error::Config { reason, .. } => reason,
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -442,6 +448,7 @@ mod tests {
             (ENV_ZONE, "Asia/Shanghai"),
             (ENV_PAGE_CONCURRENCY, "0"),
             (ENV_PAGE_CONCURRENCY, "many"),
+            (ENV_PAGE_CONCURRENCY, "1000000"),
         ];
         for (key, value) in cases {
             let mut pairs = ALL.to_vec();

@@ -77,6 +77,7 @@ pub fn agents_page(response: &WireResponse, zone: Zone) -> Result<Page<Agent>> {
                 .collect(),
             total: None,
             last: lenient::bool(last),
+            count: None,
         });
     }
     agents_page_general(response, zone)
@@ -93,6 +94,7 @@ fn agents_page_general(response: &WireResponse, zone: Zone) -> Result<Page<Agent
         items,
         total: None,
         last: lenient::bool(lenient::take(&mut body, "last")),
+        count: None,
     })
 }
 
@@ -122,6 +124,7 @@ pub fn sessions_page(response: &WireResponse, zone: Zone) -> Result<Page<Session
                 .collect(),
             total: lenient::u64(total),
             last: None,
+            count: None,
         });
     }
     sessions_page_general(response, zone)
@@ -146,6 +149,7 @@ fn sessions_page_general(response: &WireResponse, zone: Zone) -> Result<Page<Ses
         items,
         total,
         last: None,
+        count: None,
     })
 }
 

@@ -47,6 +47,7 @@ mod roles;
 mod sessions;
 mod shared_token;
 mod token;
+mod walk;
 mod wire;
 
 pub use agents::{DEFAULT_AGENT_PAGE_SIZE, MAX_AGENT_PAGE_SIZE};
@@ -57,4 +58,4 @@ pub use client::{
 pub use descriptor::DESCRIPTOR;
 pub use sessions::MAX_SESSION_PAGE_SIZE;
 pub use shared_token::{REFRESH_LEASE, REFRESH_WAIT, SharedTokenStore};
-pub use token::{AccessToken, MemoryTokenStore, TokenStore};
+pub use token::{AccessToken, MAX_TOKEN_LIFETIME, MemoryTokenStore, TokenStore};

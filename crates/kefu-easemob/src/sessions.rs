@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kefu_core::model::{Session, SessionQuery, SessionTime, SortOrder};
-use kefu_core::paging::{Page, Pager};
+use kefu_core::paging::Page;
 use kefu_core::{Error, Operation, RecordStream, Result, SessionHistory, validate};
 use kefu_http::WireRequest;
 
@@ -14,16 +14,13 @@ use crate::decode;
 /// The document's `per_page`: "默认并且最大为50".
 pub const MAX_SESSION_PAGE_SIZE: u32 = 50;
 
-/// The first page: "查询页码索引,默认为1" (API_111 refuses less).
-const FIRST_PAGE: u32 = 1;
-
 /// The parameters the pager sets on every page; a caller may not.
 const PAGING: &[&str] = &["page", "per_page"];
 
 /// The window's parameters for each session time (document names: the
 /// start window is `beginDate`/`endDate`, the others `...From`/`...To`),
 /// and the matching `sortField`.
-fn window_names(by: SessionTime) -> (&'static str, &'static str, &'static str) {
+pub(crate) fn window_names(by: SessionTime) -> (&'static str, &'static str, &'static str) {
     match by {
         SessionTime::Stopped => ("stopDateFrom", "stopDateTo", "stopDateTime"),
         SessionTime::Started => ("beginDate", "endDate", "startDateTime"),
@@ -33,7 +30,7 @@ fn window_names(by: SessionTime) -> (&'static str, &'static str, &'static str) {
 }
 
 /// `2018-06-16T23:59:59.000Z`: UTC with milliseconds, as the document shows.
-fn vendor_time(at: DateTime<Utc>) -> String {
+pub(crate) fn vendor_time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
@@ -127,7 +124,11 @@ pub(crate) fn session_params(query: &SessionQuery) -> Result<(u32, Vec<(String, 
 }
 
 impl EasemobClient {
-    async fn sessions_page(&self, page: u32, params: &[(String, String)]) -> Result<Page<Session>> {
+    pub(crate) async fn sessions_page(
+        &self,
+        page: u32,
+        params: &[(String, String)],
+    ) -> Result<Page<Session>> {
         let zone = self.zone();
         let build = || {
             params.iter().fold(
@@ -148,81 +149,27 @@ impl EasemobClient {
 
 #[async_trait]
 impl SessionHistory for EasemobClient {
-    /// GET `/api/tenants/{tenantId}/serviceSessionHistorys`, from page 1,
-    /// `per_page` at most 50 (default 50), with the total from
-    /// `total_entries` and up to `page_concurrency` pages in flight, handed
-    /// out in order. Unset filters are not sent.
+    /// GET `/api/tenants/{tenantId}/serviceSessionHistorys`, `per_page` at
+    /// most 50 (default 50), walked by time rather than by offset (see
+    /// `walk.rs`): up to `page_concurrency` time slices in flight, handed out
+    /// in order, each session once. Unset filters are not sent.
     fn sessions(&self, query: &SessionQuery) -> Result<RecordStream<Session>> {
         let (per_page, params) = session_params(query)?;
-        let client = self.clone();
-        let params = std::sync::Arc::new(params);
-        Ok(Pager::new(FIRST_PAGE, per_page)
-            .concurrency(self.inner.page_concurrency)
-            .stream(move |page| {
-                let client = client.clone();
-                let params = params.clone();
-                let fetch = async move { client.sessions_page(page, &params).await };
-                // The first page is awaited alone: a task of its own would
-                // only add a hop between threads. Those after it are in
-                // flight together, and decode side by side.
-                if page == FIRST_PAGE {
-                    PageTask::Inline(Box::pin(fetch))
-                } else {
-                    PageTask::start(fetch)
-                }
-            }))
-    }
-}
-
-/// A page fetched and decoded in a task of its own, so the pages in flight
-/// are decoded side by side on the runtime's worker threads rather than one
-/// after another in the task reading the stream (decoding is most of an
-/// export's CPU). Dropped before it finishes (the reader stopped), the task
-/// is cancelled rather than left running.
-enum PageTask {
-    Spawned(tokio::task::JoinHandle<Result<Page<Session>>>),
-    /// Outside a tokio runtime nothing can be spawned: polled in place.
-    Inline(std::pin::Pin<Box<dyn Future<Output = Result<Page<Session>>> + Send>>),
-}
-
-impl PageTask {
-    fn start(fetch: impl Future<Output = Result<Page<Session>>> + Send + 'static) -> Self {
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => Self::Spawned(runtime.spawn(fetch)),
-            Err(_) => Self::Inline(Box::pin(fetch)),
-        }
-    }
-}
-
-impl Future for PageTask {
-    type Output = Result<Page<Session>>;
-
-    fn poll(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        match self.get_mut() {
-            Self::Inline(fetch) => fetch.as_mut().poll(cx),
-            Self::Spawned(task) => std::pin::Pin::new(task).poll(cx).map(|done| match done {
-                Ok(page) => page,
-                // A panic stays a panic, as if the page had been read here.
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(_) => Err(Error::Transport {
-                    vendor: kefu_core::Vendor::Easemob,
-                    message: "the runtime shut down while a page was being read".to_owned(),
-                    source: None,
-                    not_sent: false,
-                }),
-            }),
-        }
-    }
-}
-
-impl Drop for PageTask {
-    fn drop(&mut self) {
-        if let Self::Spawned(task) = self {
-            task.abort();
-        }
+        let (from_name, to_name, _) = window_names(query.by);
+        let plan = crate::walk::Plan {
+            by: query.by,
+            descending: query.order == SortOrder::Descending,
+            per_page,
+            params,
+            from_name,
+            to_name,
+        };
+        Ok(crate::walk::sessions(
+            self.clone(),
+            query,
+            plan,
+            self.inner.page_concurrency,
+        ))
     }
 }
 
@@ -237,49 +184,6 @@ mod tests {
         Utc.with_ymd_and_hms(2018, 6, 16, h, 0, 0)
             .single()
             .unwrap_or_default()
-    }
-
-    #[test]
-    fn a_page_task_outside_a_runtime_runs_in_place() {
-        use futures_util::FutureExt;
-
-        let task = PageTask::start(async { Ok(Page::new(vec![Session::default()])) });
-        assert!(matches!(task, PageTask::Inline(_)));
-        let page = task.now_or_never().and_then(Result::ok);
-        assert_eq!(page.map(|p| p.items.len()), Some(1));
-    }
-
-    #[tokio::test]
-    async fn a_page_task_runs_apart_and_is_cancelled_when_dropped() {
-        use std::sync::Arc;
-        use std::sync::atomic::{AtomicBool, Ordering};
-
-        let page = PageTask::start(async { Ok(Page::new(vec![Session::default()])) });
-        assert!(matches!(page, PageTask::Spawned(_)));
-        assert_eq!(page.await.map(|p| p.items.len()).ok(), Some(1));
-
-        // A fetch that never finishes, and notices being dropped.
-        struct Flag(Arc<AtomicBool>);
-        impl Drop for Flag {
-            fn drop(&mut self) {
-                self.0.store(true, Ordering::SeqCst);
-            }
-        }
-        let dropped = Arc::new(AtomicBool::new(false));
-        let flag = Flag(dropped.clone());
-        let task = PageTask::start(async move {
-            let _flag = flag;
-            std::future::pending::<Result<Page<Session>>>().await
-        });
-        tokio::task::yield_now().await;
-        drop(task);
-        for _ in 0..100 {
-            if dropped.load(Ordering::SeqCst) {
-                break;
-            }
-            tokio::task::yield_now().await;
-        }
-        assert!(dropped.load(Ordering::SeqCst), "the task kept running");
     }
 
     #[test]

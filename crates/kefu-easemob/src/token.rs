@@ -21,6 +21,11 @@ use crate::wire::TokenRequest;
 /// on every call).
 const REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
 
+/// The longest lifetime believed, whatever `expireTime` says: the document
+/// promises two hours; a day leaves room for a tenant configured longer,
+/// and a token kept too long only costs one refused call and a refetch.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// An Easemob access token (`accessToken`) and when it stops being valid.
 ///
 /// `Debug` never shows the token. The parts are public through accessors so a
@@ -33,10 +38,15 @@ pub struct AccessToken {
 }
 
 impl AccessToken {
-    /// A token obtained at `obtained_at`, valid for `lifetime` (`expireTime`).
+    /// A token obtained at `obtained_at`, valid for `lifetime` (`expireTime`),
+    /// believed for at most [`MAX_TOKEN_LIFETIME`].
     pub fn new(value: Secret, obtained_at: DateTime<Utc>, lifetime: Duration) -> Self {
-        let lifetime = chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::zero());
-        Self::from_parts(value, obtained_at, obtained_at + lifetime)
+        let lifetime = lifetime.min(MAX_TOKEN_LIFETIME);
+        Self::from_parts(
+            value,
+            obtained_at,
+            kefu_core::time::saturating_add(obtained_at, lifetime),
+        )
     }
 
     /// A token rebuilt from stored parts.
@@ -74,8 +84,7 @@ impl AccessToken {
             .to_std()
             .unwrap_or_default();
         let margin = REFRESH_AHEAD.min(lifetime / 10);
-        let margin = chrono::Duration::from_std(margin).unwrap_or(chrono::Duration::zero());
-        now + margin < self.expires_at
+        kefu_core::time::saturating_add(now, margin) < self.expires_at
     }
 
     /// Whether it has not expired yet at `now` (it may be refreshed already).
@@ -330,6 +339,23 @@ mod tests {
         let short = AccessToken::new(Secret::new("b"), at(0), Duration::from_secs(60));
         assert!(short.is_fresh(at(53)));
         assert!(!short.is_fresh(at(54)));
+    }
+
+    #[test]
+    fn an_absurd_expire_time_is_capped_not_a_panic() {
+        for secs in [10u64.pow(13), u64::MAX] {
+            let t = AccessToken::new(Secret::new("c"), at(0), Duration::from_secs(secs));
+            assert_eq!(
+                t.expires_at(),
+                at(MAX_TOKEN_LIFETIME.as_secs() as i64),
+                "{secs}"
+            );
+            assert!(t.is_fresh(at(3600)));
+        }
+        // A stored token with an expiry at the end of time is not a panic either.
+        let t = AccessToken::from_parts(Secret::new("d"), at(0), DateTime::<Utc>::MAX_UTC);
+        assert!(!t.is_fresh(DateTime::<Utc>::MAX_UTC - chrono::TimeDelta::seconds(1)));
+        assert!(t.is_usable(at(0)));
     }
 
     #[tokio::test]

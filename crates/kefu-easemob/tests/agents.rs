@@ -313,3 +313,41 @@ async fn a_write_that_never_got_a_token_is_not_reconciled() {
     assert_eq!(code(&e), "HTTP 502");
     assert!(routes(&sb).iter().all(|r| r.ends_with("/accessToken")));
 }
+
+#[tokio::test]
+async fn an_agent_page_served_again_and_again_is_an_error_not_success() {
+    let sb = kefu_testkit::sandbox::easemob::start(kefu_testkit::sandbox::SeedConfig {
+        agents: 23,
+        ..Default::default()
+    })
+    .await
+    .expect("sandbox");
+    let c = client_for(&sb);
+    c.list_roles().await.expect("token");
+    let query = AgentQuery {
+        search: None,
+        page_size: Some(5),
+    };
+    // Page 0 as asked; every page after it is page 0 again.
+    let mut stream = c.list_agents(&query).expect("query");
+    let mut n = 0;
+    let error = loop {
+        match futures_util::StreamExt::next(&mut stream).await {
+            Some(Ok(_)) => {
+                n += 1;
+                if n == 1 {
+                    sb.chaos().inject(Fault::Replay, 1_000);
+                }
+            }
+            Some(Err(e)) => break e,
+            None => panic!("success after {n} agents"),
+        }
+    };
+    assert_eq!(error.kind(), ErrorKind::Decode, "{error}");
+    assert!(
+        error.to_string().contains("page 1 repeats 5 records"),
+        "{error}"
+    );
+    assert_eq!(n, 5);
+    assert!(sb.chaos().pending() > 990, "kept asking");
+}

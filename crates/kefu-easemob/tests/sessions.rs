@@ -39,20 +39,19 @@ async fn all_1234_sessions_arrive_once_in_order_over_25_pages() {
     let all = export(&c, &SessionQuery::default()).await;
     assert_eq!(ids(&all), sb.session_ids());
 
-    let mut pages: Vec<u32> = sb
+    // Walked by time: the first page, then slices of about 45 sessions
+    // read 4 at a time (the one-session probe for the far end asks
+    // per_page 1), a few more than 25 requests.
+    let pages: Vec<_> = sb
         .requests()
-        .iter()
+        .into_iter()
         .filter(|r| r.path.ends_with("/serviceSessionHistorys"))
-        .map(|r| {
-            assert_eq!(r.query_param("per_page"), Some("50"));
-            assert_eq!(r.query_param("sortOrder"), Some("asc"));
-            r.query_param("page")
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(0)
-        })
+        .filter(|r| r.query_param("per_page") == Some("50"))
         .collect();
-    pages.sort_unstable();
-    assert_eq!(pages, (1..=25).collect::<Vec<_>>());
+    for r in &pages {
+        assert_eq!(r.query_param("sortOrder"), Some("asc"));
+    }
+    assert!((25..=35).contains(&pages.len()), "{} pages", pages.len());
     assert_eq!(sb.token_requests(), 1);
 }
 
@@ -72,7 +71,10 @@ async fn small_pages_and_one_page_in_flight_give_the_same_sessions() {
     let mut expected = sb.session_ids();
     expected.reverse();
     assert_eq!(ids(&all), expected);
-    assert_eq!(sb.requests().len(), 1 + 14);
+    // One token; 137 sessions, 10 a page, each page after the first
+    // starting at the last one's time (so repeating it): 15 or 16 pages.
+    let n = sb.requests().len();
+    assert!((1 + 14..=1 + 16).contains(&n), "{n} requests");
 }
 
 #[tokio::test]
@@ -145,16 +147,33 @@ async fn a_stop_window_returns_exactly_the_sessions_that_ended_in_it() {
             .all(|s| s.stopped_at.is_some_and(|t| from <= t && t <= to))
     );
 
-    let q = sb.requests().pop().expect("a request");
+    // Each request asks a part of the window, never beyond it.
+    let asked: Vec<_> = sb
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/serviceSessionHistorys"))
+        .collect();
+    let froms: Vec<String> = asked
+        .iter()
+        .filter_map(|q| q.query_param("stopDateFrom").map(str::to_owned))
+        .collect();
+    let tos: Vec<String> = asked
+        .iter()
+        .filter_map(|q| q.query_param("stopDateTo").map(str::to_owned))
+        .collect();
     assert_eq!(
-        q.query_param("stopDateFrom"),
+        froms.iter().min().map(String::as_str),
         Some("2024-05-09T16:00:00.000Z")
     );
     assert_eq!(
-        q.query_param("stopDateTo"),
+        tos.iter().max().map(String::as_str),
         Some("2024-05-12T15:59:59.000Z")
     );
-    assert_eq!(q.query_param("sortField"), Some("stopDateTime"));
+    assert!(
+        asked
+            .iter()
+            .all(|q| q.query_param("sortField") == Some("stopDateTime"))
+    );
 }
 
 #[tokio::test]
@@ -206,11 +225,17 @@ async fn filters_select_what_they_name_and_records_decode_fully() {
             .iter()
             .all(|s| s.state.as_deref() == Some("Terminal") && s.started_at.is_some())
     );
-    let last = sb.requests().pop().expect("request");
+    // The first request asks the window as given (later ones move its start).
+    let first = sb
+        .requests()
+        .into_iter()
+        .find(|r| r.query_param("beginDate").is_some())
+        .expect("request");
     assert_eq!(
-        last.query_param("beginDate"),
+        first.query_param("beginDate"),
         Some("2024-05-01T00:00:00.000Z")
     );
+    let last = sb.requests().pop().expect("request");
     assert_eq!(last.query_param("sortField"), Some("startDateTime"));
     assert_eq!(last.query_param("state"), Some("Terminal"));
 }
@@ -218,8 +243,9 @@ async fn filters_select_what_they_name_and_records_decode_fully() {
 #[tokio::test]
 async fn pages_after_the_first_are_fetched_several_at_a_time() {
     let sb = sandbox_with_sessions(450).await;
-    // Every request takes 150 ms: one page at a time, 9 pages take 1.35 s;
-    // 8 in flight after the first, about 0.3 s.
+    // Every request takes 150 ms: a token and 9 pages one at a time take
+    // 1.5 s; a token, the first page, the probe for the far end, then
+    // about 9 slices 8 at a time: about 0.6-0.75 s.
     sb.chaos()
         .set_latency(std::time::Duration::from_millis(150));
     let c = builder_for(&sb)
@@ -231,7 +257,7 @@ async fn pages_after_the_first_are_fetched_several_at_a_time() {
     let elapsed = started.elapsed();
     assert_eq!(ids(&all), sb.session_ids(), "still in order");
     assert!(
-        elapsed < std::time::Duration::from_millis(1000),
+        elapsed < std::time::Duration::from_millis(1200),
         "{elapsed:?}"
     );
 }

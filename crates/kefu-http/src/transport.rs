@@ -137,7 +137,9 @@ impl Transport {
                     span.record("outcome", "ok");
                     return Ok(value);
                 }
-                Err(error) => error,
+                // Scrubbed here, while the request's own secrets are alive,
+                // before it is logged or returned.
+                Err(error) => error.scrubbed(),
             };
             span.record("outcome", tracing::field::debug(error.kind()));
             // Safe to repeat: a read or idempotent write, a request that never

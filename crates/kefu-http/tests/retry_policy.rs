@@ -268,3 +268,31 @@ async fn errors_never_carry_the_url_or_credentials() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn an_absurd_retry_after_is_no_panic_and_no_endless_wait() {
+    // u64::MAX and 10^13 seconds: beyond what a Duration added to an
+    // Instant or a time can hold. The wait is capped, and one longer than
+    // the retry budget ends the call with the typed error at once.
+    for secs in [u64::MAX, 10_000_000_000_000] {
+        let (sandbox, _, transport) = setup(fast_policy()).await;
+        sandbox.chaos().inject(
+            Fault::RateLimit {
+                retry_after_secs: secs,
+            },
+            1,
+        );
+        let started = std::time::Instant::now();
+        let e = transport.call(&read(), decode).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::RateLimited, "{e}");
+        match e {
+            Error::RateLimited {
+                retry_after: Some(wait),
+                ..
+            } => assert!(wait <= Duration::from_secs(3600), "{wait:?}"),
+            other => panic!("{other}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(sandbox.requests().len(), 1);
+    }
+}

@@ -76,6 +76,7 @@ pub struct SobotBuilder {
     chat_pace: Option<(u32, Duration)>,
     shared_store: Option<Arc<dyn SharedStore>>,
     page_concurrency: Option<usize>,
+    max_requests: Option<u64>,
     report_sign: Option<ReportSigner>,
     /// Settings from the environment that did not parse, in the order they
     /// were read; `build` reports the first. Setting one by hand clears it.
@@ -98,6 +99,7 @@ impl fmt::Debug for SobotBuilder {
                 &self.shared_store.as_ref().map(|s| s.describe()),
             )
             .field("page_concurrency", &self.page_concurrency)
+            .field("max_requests", &self.max_requests)
             .field("report_sign", &self.report_sign.as_ref().map(|_| "custom"))
             .finish_non_exhaustive()
     }
@@ -143,12 +145,15 @@ impl SobotBuilder {
             }
         }
         if let Some(n) = get("KEFU_SOBOT_PAGE_CONCURRENCY") {
-            match n.trim().parse::<usize>() {
-                Ok(n) if n > 0 => b.page_concurrency = Some(n),
-                _ => b.unparsed.push((
-                    "KEFU_SOBOT_PAGE_CONCURRENCY",
-                    format!("{n:?} is not a positive number"),
-                )),
+            match kefu_core::paging::parse_concurrency("KEFU_SOBOT_PAGE_CONCURRENCY", &n) {
+                Ok(n) => b.page_concurrency = Some(n),
+                Err(e) => b.unparsed.push(("KEFU_SOBOT_PAGE_CONCURRENCY", reason(&e))),
+            }
+        }
+        if let Some(n) = get(validate::ENV_MAX_REQUESTS) {
+            match validate::parse_max_requests(validate::ENV_MAX_REQUESTS, &n) {
+                Ok(n) => b.max_requests = Some(n),
+                Err(e) => b.unparsed.push((validate::ENV_MAX_REQUESTS, reason(&e))),
             }
         }
         b
@@ -163,10 +168,20 @@ impl SobotBuilder {
     }
 
     /// getTenantList pages in flight once the first page told the page
-    /// count (default [`DEFAULT_PAGE_CONCURRENCY`], at least 1).
+    /// count (default [`DEFAULT_PAGE_CONCURRENCY`], 1 to
+    /// [`kefu_core::paging::MAX_PAGE_CONCURRENCY`]).
     pub fn page_concurrency(self, pages: usize) -> Self {
         self.set("KEFU_SOBOT_PAGE_CONCURRENCY", |b| {
-            b.page_concurrency = Some(pages.max(1));
+            b.page_concurrency = Some(pages.clamp(1, kefu_core::paging::MAX_PAGE_CONCURRENCY));
+        })
+    }
+
+    /// The most requests one call may send when their number is known up
+    /// front (getStaffLogInfos: one a week); default
+    /// [`validate::DEFAULT_MAX_REQUESTS`], `KEFU_MAX_REQUESTS` sets it.
+    pub fn max_requests(self, n: u64) -> Self {
+        self.set(validate::ENV_MAX_REQUESTS, |b| {
+            b.max_requests = Some(n.max(1));
         })
     }
 
@@ -286,6 +301,7 @@ impl SobotBuilder {
                 chat_pacer,
                 chat_budget,
                 page_concurrency: self.page_concurrency.unwrap_or(DEFAULT_PAGE_CONCURRENCY),
+                max_requests: self.max_requests.unwrap_or(validate::DEFAULT_MAX_REQUESTS),
                 union_code,
                 union_key,
                 email,
@@ -331,6 +347,7 @@ pub(crate) struct Shared {
     /// What `chat_pacer` enforces (a refused call waits its interval).
     pub(crate) chat_budget: RateBudget,
     pub(crate) page_concurrency: usize,
+    pub(crate) max_requests: u64,
     pub(crate) union_code: String,
     pub(crate) union_key: Secret,
     pub(crate) email: String,
@@ -353,6 +370,7 @@ impl fmt::Debug for SobotClient {
             .field("ts_unit", &s.ts_unit)
             .field("chat_pace", &s.chat_pacer.limit())
             .field("page_concurrency", &s.page_concurrency)
+            .field("max_requests", &s.max_requests)
             .field("report_sign", &s.report_sign)
             .finish()
     }
@@ -526,6 +544,8 @@ mod tests {
             ("KEFU_SOBOT_EMAIL", "not-an-email"),
             ("KEFU_SOBOT_PAGE_CONCURRENCY", "0"),
             ("KEFU_SOBOT_PAGE_CONCURRENCY", "many"),
+            ("KEFU_SOBOT_PAGE_CONCURRENCY", "1000000"),
+            ("KEFU_MAX_REQUESTS", "0"),
         ];
         for (key, value) in cases {
             let mut pairs = FULL.to_vec();

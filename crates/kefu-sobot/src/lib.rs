@@ -55,4 +55,5 @@ pub use client::{
 pub use descriptor::{DESCRIPTOR, connected};
 pub use sign::{ReportSigner, SignInput};
 pub use staff::{ROLES, role_id};
+pub use staff_log::windows as week_windows;
 pub use tenants::DEFAULT_TENANT_PAGE_SIZE;

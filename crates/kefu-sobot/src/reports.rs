@@ -12,7 +12,7 @@ use kefu_http::WireRequest;
 use crate::SobotClient;
 use crate::decode;
 use crate::sign::{SignInput, platform_token};
-use crate::staff_log::{stitch, windows};
+use crate::staff_log::{stitch, window_count, windows};
 use crate::wire::{ExportBody, StaffJobBody};
 
 const STAFF_JOB_LIST: &str = "/tenantpro/tenantReport/tenantStaffJobList";
@@ -110,6 +110,13 @@ impl Reports for SobotClient {
         to: DateTime<Utc>,
     ) -> Result<RecordStream<AgentStatusLog>> {
         validate::ordered("startTime", &from, &to)?;
+        // One request a week: refused before the first when there are too many.
+        validate::request_count(
+            "startTime",
+            window_count(from, to),
+            "one per week of the range",
+            self.shared.max_requests,
+        )?;
         let client = self.clone();
         let entries = stream::iter(windows(from, to))
             .then(move |window| {

@@ -51,7 +51,7 @@ pub fn role_id(role: &str) -> Result<&'static str> {
 /// lost in the number). u64, since an 11-digit mobile does not fit 32 bits.
 fn phone_no(phone: &str) -> Result<u64> {
     let phone = phone.trim();
-    validate::digits("phoneNo", phone)?;
+    validate::phone("phoneNo", phone)?;
     if phone.starts_with('0') {
         return Err(Error::invalid(
             "phoneNo",

@@ -15,32 +15,51 @@ use kefu_core::model::AgentStatusLog;
 /// The longest range the vendor answers in full ("最多查询一周的数据").
 pub(crate) const WEEK: Duration = Duration::days(7);
 
-/// Consecutive windows `[start, end)`, each at most [`WEEK`] long, exactly
+/// Consecutive windows `[start, end)`, each at most seven days long, exactly
 /// covering `[from, to)`. Empty when `from >= to`.
-pub(crate) fn windows(
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+pub fn windows(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     let mut out = Vec::new();
     let mut start = from;
     while start < to {
-        let end = (start + WEEK).min(to);
+        // Checked: a window near the end of time must not overflow.
+        let end = start.checked_add_signed(WEEK).map_or(to, |e| e.min(to));
         out.push((start, end));
         start = end;
     }
     out
 }
 
-/// One window's entries: those inside `[start, end)`, in time order. An
-/// entry without a readable time cannot be placed, and is kept rather than
-/// lost.
+/// How many windows [`windows`] makes of `[from, to)`, without making them.
+pub(crate) fn window_count(from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
+    let span = (to - from).num_milliseconds();
+    if span <= 0 {
+        return 0;
+    }
+    (span as u64).div_ceil(WEEK.num_milliseconds() as u64)
+}
+
+/// One window's entries: those inside `[start, end)`, in time order, each
+/// once. An entry without a readable time cannot be placed, and is kept
+/// rather than lost. The vendor gives entries no id: an entry listed again
+/// with the same company, agent, time, status and source is the same entry
+/// (an agent cannot enter the same status twice in one millisecond).
 pub(crate) fn stitch(
     (start, end): (DateTime<Utc>, DateTime<Utc>),
     entries: Vec<AgentStatusLog>,
 ) -> Vec<AgentStatusLog> {
+    let mut seen = std::collections::HashSet::new();
     let mut kept: Vec<AgentStatusLog> = entries
         .into_iter()
         .filter(|e| e.at.is_none_or(|at| start <= at && at < end))
+        .filter(|e| {
+            seen.insert((
+                e.company_id.clone(),
+                e.agent_id.clone(),
+                e.at,
+                e.status.clone(),
+                e.source,
+            ))
+        })
         .collect();
     // Stable: entries of the same millisecond keep the vendor's order.
     kept.sort_by_key(|e| e.at);
@@ -73,6 +92,7 @@ mod tests {
             }
             proptest::prop_assert_eq!(at, to);
             proptest::prop_assert_eq!(w.len() as i64, (len as u64).div_ceil(WEEK.num_milliseconds() as u64) as i64);
+            proptest::prop_assert_eq!(w.len() as u64, window_count(from, to));
         }
     }
 
@@ -93,6 +113,33 @@ mod tests {
         assert_eq!(windows(t(1, 0), t(8, 0)).len(), 1);
         assert!(windows(t(2, 0), t(2, 0)).is_empty());
         assert!(windows(t(3, 0), t(2, 0)).is_empty());
+    }
+
+    #[test]
+    fn an_entry_listed_twice_is_kept_once() {
+        let entry = |at, status: &str| AgentStatusLog {
+            company_id: "c".into(),
+            agent_id: "a".into(),
+            at: Some(at),
+            status: Some(status.into()),
+            ..AgentStatusLog::default()
+        };
+        let listed = vec![
+            entry(t(2, 0), "在线"),
+            entry(t(2, 0), "在线"),
+            entry(t(2, 0), "忙碌"),
+            entry(t(1, 0), "离线"),
+            entry(t(2, 0), "在线"),
+        ];
+        let kept = stitch((t(1, 0), t(8, 0)), listed);
+        assert_eq!(kept.len(), 3);
+    }
+
+    #[test]
+    fn a_window_near_the_end_of_time_does_not_overflow() {
+        let to = DateTime::<Utc>::MAX_UTC;
+        let from = to - Duration::days(3);
+        assert_eq!(windows(from, to), vec![(from, to)]);
     }
 
     #[test]

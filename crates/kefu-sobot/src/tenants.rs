@@ -1,16 +1,13 @@
 //! Merchant tenants: getTenantList, addTenant.json, updateTenant.json,
 //! getBatchAppKey.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures_util::future::ready;
-use futures_util::stream::StreamExt;
 use kefu_core::model::{
     AppKey, NewTenant, Tenant, TenantCreated, TenantQuery, TenantSearch, TenantStatus, TenantUpdate,
 };
-use kefu_core::paging::{Page, Pager, stop_after_error};
+use kefu_core::paging::{Page, Pager};
 use kefu_core::{Error, Operation, RecordStream, Result, TenantAdmin, Vendor, validate};
 use kefu_http::{WireRequest, is_ambiguous_write_failure};
 
@@ -136,7 +133,7 @@ impl TenantAdmin for SobotClient {
         let filter = Arc::new(ListFilter::new(query)?);
         let client = self.clone();
         let size = filter.page_size;
-        let pages = Pager::new(1, size)
+        let pages = Pager::new(kefu_core::Vendor::Sobot, 1, size)
             .short_pages_end(false)
             .concurrency(self.shared.page_concurrency)
             .max_pages(MAX_PAGES)
@@ -153,23 +150,19 @@ impl TenantAdmin for SobotClient {
                         // The pager counts in records of `size` a page.
                         total: page.page_count.map(|c| u64::from(c) * u64::from(size)),
                         last: Some(last),
+                        // totalCount: a change while the list is read is
+                        // noticed, and the pages read again in order.
+                        count: page.total_count,
                         items: page.items,
                     })
                 }
             })
             // The document does not say in which order getTenantList lists. If
             // the vendor lists newest first, a tenant opened while we page shifts
-            // the later pages and repeats records; each tenant is handed out
-            // once, by companyId (a platform's tenants fit in memory many times).
-            .scan(HashSet::new(), |seen, item: Result<Tenant>| {
-                let first_time = match &item {
-                    Ok(t) if !t.company_id.is_empty() => seen.insert(t.company_id.clone()),
-                    _ => true,
-                };
-                ready(Some(first_time.then_some(item)))
-            })
-            .filter_map(ready);
-        Ok(stop_after_error(pages))
+            // the later pages and repeats records: the pager hands each tenant
+            // out once, by companyId.
+            ;
+        Ok(pages)
     }
 
     /// addTenant.json. Not idempotent: a failure that may have been carried

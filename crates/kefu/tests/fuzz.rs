@@ -3,18 +3,70 @@
 //! types, missing fields, huge numbers, deep nesting, invalid UTF-8).
 //!
 //! Each decoder must return (never panic), and a decode error must carry a
-//! bounded excerpt with no credential in it. CI runs a quick pass;
+//! bounded excerpt with no credential in it. What decodes is then put
+//! through the arithmetic the library does on it (token lifetimes, time
+//! windows around record times, the pager's totals and de-duplication):
+//! none of it may panic either, whatever number the server sent. CI runs a quick pass;
 //! `cargo xtask fuzz` runs many more cases (`KEFU_FUZZ_CASES`) in release.
 #![allow(clippy::unwrap_used)]
 
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use kefu::model::ReportKind;
+use kefu::paging::{Page, Pager};
 use kefu::time::Zone;
 use kefu::{Error, easemob, sobot};
+use kefu::{Secret, Vendor};
 use kefu_http::WireResponse;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
 type Decoder = (&'static str, fn(&[u8]) -> kefu::Result<()>);
+
+/// The time arithmetic the library does with instants a server sent.
+fn time_arithmetic(times: impl IntoIterator<Item = DateTime<Utc>>) {
+    let now = Utc::now();
+    let mut all: Vec<DateTime<Utc>> = times.into_iter().collect();
+    all.push(now);
+    let (lo, hi) = (all.iter().min().copied(), all.iter().max().copied());
+    for &t in &all {
+        let _ = kefu::time::saturating_add(t, StdDuration::from_secs(u64::MAX));
+        let _ = kefu::time::checked_add(t, StdDuration::from_secs(7 * 86_400));
+        let _ = (t - now, now - t);
+        let _ = kefu::time::Zone::CHINA.date_of(t);
+        let token =
+            easemob::AccessToken::new(Secret::new("fuzz-token"), t, StdDuration::from_secs(7200));
+        let _ = (token.is_fresh(now), token.is_usable(t));
+    }
+    if let (Some(lo), Some(hi)) = (lo, hi) {
+        // The session walk's sub-windows, and Sobot's week windows when the
+        // request budget would allow them.
+        let _ = kefu::time::split_inclusive(lo, hi, 32);
+        if (hi - lo).num_days() / 7 < 1_000 {
+            let _ = sobot::week_windows(lo, hi);
+        }
+    }
+}
+
+/// The pager over a page a server sent, served again and again: it must
+/// end (an error or the records once), never panic or run on.
+fn page_arithmetic<T: kefu::paging::Unique + Clone + Send + Sync + 'static>(page: Page<T>) {
+    for concurrency in [1, 4] {
+        let p = page.clone();
+        let stream = Pager::new(Vendor::Easemob, 1, 50)
+            .concurrency(concurrency)
+            .max_pages(5)
+            .stream(move |_| futures_util::future::ready(Ok(p.clone())));
+        // Every page is ready at once: the whole walk runs in one poll.
+        let n = futures_util::FutureExt::now_or_never(stream.count()).unwrap_or(usize::MAX);
+        assert!(
+            n <= page.items.len() + 1,
+            "{n} items from one page repeated"
+        );
+    }
+}
 
 fn em(status: u16, body: &[u8]) -> WireResponse {
     WireResponse::new(status, body.to_vec())
@@ -23,7 +75,15 @@ fn em(status: u16, body: &[u8]) -> WireResponse {
 /// Every response decoder, each behind one signature.
 const DECODERS: &[Decoder] = &[
     ("sobot.tenant_page", |b| {
-        sobot::decode::tenant_page(b, Zone::CHINA).map(drop)
+        sobot::decode::tenant_page(b, Zone::CHINA).map(|p| {
+            let total = p.page_count.map(|c| u64::from(c) * 50);
+            page_arithmetic(Page {
+                items: p.items,
+                total,
+                last: None,
+                count: p.total_count,
+            })
+        })
     }),
     ("sobot.tenant_created", |b| {
         sobot::decode::tenant_created(b).map(drop)
@@ -33,7 +93,7 @@ const DECODERS: &[Decoder] = &[
         sobot::decode::app_keys(b, "10004").map(drop)
     }),
     ("sobot.staff_logs", |b| {
-        sobot::decode::staff_logs(b).map(drop)
+        sobot::decode::staff_logs(b).map(|logs| time_arithmetic(logs.iter().filter_map(|l| l.at)))
     }),
     ("sobot.chats", |b| {
         sobot::decode::chats(b, Zone::CHINA).map(drop)
@@ -45,7 +105,20 @@ const DECODERS: &[Decoder] = &[
         sobot::decode::report_export(b, ReportKind::Sessions, Zone::CHINA).map(drop)
     }),
     ("easemob.access_token", |b| {
-        easemob::decode::access_token(&em(200, b)).map(drop)
+        easemob::decode::access_token(&em(200, b)).map(|g| {
+            for at in [
+                Utc::now(),
+                DateTime::<Utc>::MAX_UTC,
+                DateTime::<Utc>::MIN_UTC,
+            ] {
+                let t = easemob::AccessToken::new(g.token.clone(), at, g.expires_in);
+                let _ = (
+                    t.is_fresh(at),
+                    t.is_usable(at),
+                    t.is_fresh(DateTime::<Utc>::MAX_UTC),
+                );
+            }
+        })
     }),
     ("easemob.access_token.401", |b| {
         easemob::decode::access_token(&em(401, b)).map(drop)
@@ -57,7 +130,7 @@ const DECODERS: &[Decoder] = &[
         easemob::decode::acknowledged(&em(400, b))
     }),
     ("easemob.agents_page", |b| {
-        easemob::decode::agents_page(&em(200, b), Zone::CHINA).map(drop)
+        easemob::decode::agents_page(&em(200, b), Zone::CHINA).map(page_arithmetic)
     }),
     ("easemob.added_agent", |b| {
         easemob::decode::added_agent(&em(200, b), Zone::CHINA).map(drop)
@@ -66,7 +139,15 @@ const DECODERS: &[Decoder] = &[
         easemob::decode::roles(&em(200, b), Zone::CHINA).map(drop)
     }),
     ("easemob.sessions_page", |b| {
-        easemob::decode::sessions_page(&em(200, b), Zone::CHINA).map(drop)
+        easemob::decode::sessions_page(&em(200, b), Zone::CHINA).map(|p| {
+            time_arithmetic(
+                p.items
+                    .iter()
+                    .flat_map(|s| [s.created_at, s.started_at, s.stopped_at])
+                    .flatten(),
+            );
+            page_arithmetic(p)
+        })
     }),
     ("easemob.sessions_page.502", |b| {
         easemob::decode::sessions_page(&em(502, b), Zone::CHINA).map(drop)
@@ -130,6 +211,9 @@ fn hostile_value() -> impl Strategy<Value = Value> {
         Just(json!(-1)),
         Just(json!(u64::MAX)),
         Just(json!(i64::MIN)),
+        // Seconds past chrono's range once added to now (10^13 s).
+        Just(json!(10_000_000_000_000u64)),
+        Just(json!(-10_000_000_000_000i64)),
         Just(json!(1e308)),
         Just(json!("99999999999999999999999999")),
         Just(json!(true)),
@@ -198,6 +282,19 @@ proptest! {
         body.splice(i..i, junk);
         check_all(&body);
     }
+}
+
+#[test]
+fn a_token_lifetime_of_ten_trillion_seconds_is_no_panic() {
+    for secs in ["10000000000000", "9000000000000000", "18446744073709551615"] {
+        let body = format!(
+            r#"{{"status":"OK","entity":{{"accessToken":"t0k3n-value","expireTime":{secs}}}}}"#
+        );
+        check_all(body.as_bytes());
+    }
+    // Record times at the edges of what a server may send.
+    check_all(br#"{"status":"OK","entity":{"total_entries":1,"items":[{"serviceSessionId":"s","createDatetime":"9999-12-31 23:59:59","startDateTime":"0001-01-01 00:00:00","stopDateTime":"262143-12-31 23:59:59"}]}}"#);
+    check_all(br#"{"items":[{"companyId":"c","companyStaffInfos":[{"staffId":"s","staffLogInfos":[{"datetime":8210266876799999,"operationAction":"x"},{"datetime":-8334601228800000,"operationAction":"y"}]}]}],"retCode":"200000"}"#);
 }
 
 #[test]

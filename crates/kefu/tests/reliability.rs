@@ -18,7 +18,7 @@ use kefu::model::*;
 use kefu::transport::{RetryPolicy, TransportConfig};
 use kefu::{Client, ClientBuilder, RecordStream, Result, Secret};
 use kefu_testkit::behavior::{self, Check, Outcome};
-use kefu_testkit::sandbox::easemob::{self, EasemobSandbox};
+use kefu_testkit::sandbox::easemob::{self, EasemobSandbox, Insert};
 use kefu_testkit::sandbox::sobot::{self, SobotSandbox};
 use kefu_testkit::sandbox::{Fault, Sandbox, SeedConfig};
 use serde_json::Value;
@@ -35,6 +35,12 @@ enum Scenario {
     TokenDiesEarly,
     /// New sessions arrive while the export pages through (Easemob).
     InsertsDuringExport,
+    /// Sessions that sort before the pages already read arrive mid-export,
+    /// 45 after the 2nd page and 60 in one second after the 5th (Easemob).
+    InsertsBefore(Insert),
+    /// After the first record, every page is the previous page again: the
+    /// list must end in a typed error, not success.
+    RepeatedPages,
 }
 
 impl Scenario {
@@ -45,9 +51,16 @@ impl Scenario {
             Scenario::Latency(d) => format!("latency {}ms", d.as_millis()),
             Scenario::TokenDiesEarly => "token dies early".into(),
             Scenario::InsertsDuringExport => "inserts during export".into(),
+            Scenario::InsertsBefore(at) => {
+                format!("inserts mid-export at the {at:?}").to_lowercase()
+            }
+            Scenario::RepeatedPages => "same page again and again".into(),
         }
     }
 }
+
+/// The paged lists: each record once whatever the pages repeat.
+const PAGED: &[&str] = &["agents.list", "sessions.export", "tenants.list"];
 
 /// Transient faults; reads must survive two in a row.
 fn transient(n: usize) -> Vec<Scenario> {
@@ -189,7 +202,13 @@ async fn apply(
     c: &Client,
 ) {
     match scenario {
-        Scenario::None | Scenario::InsertsDuringExport => {}
+        Scenario::None | Scenario::InsertsDuringExport | Scenario::RepeatedPages => {}
+        Scenario::InsertsBefore(at) => {
+            if let Some(e) = easemob {
+                e.easemob().insert_sessions_after(2, 45, *at);
+                e.easemob().insert_sessions_after(5, 60, *at);
+            }
+        }
         Scenario::Faults(f, n) => sandbox.chaos().inject(f.clone(), *n),
         Scenario::Latency(d) => sandbox.chaos().set_latency(*d),
         Scenario::TokenDiesEarly => {
@@ -220,6 +239,12 @@ async fn reads(
         let mut all = scenarios.clone();
         if *name == "sessions.export" {
             all.push(Scenario::InsertsDuringExport);
+            all.push(Scenario::InsertsBefore(Insert::Front));
+            all.push(Scenario::InsertsBefore(Insert::Middle));
+        }
+        if PAGED.contains(name) {
+            all.push(Scenario::Faults(Fault::DuplicateItems, 2));
+            all.push(Scenario::RepeatedPages);
         }
         for scenario in all {
             sandbox.reset();
@@ -231,6 +256,10 @@ async fn reads(
                     Some(Arc::new(move || {
                         emu.add_sessions(120);
                     }))
+                }
+                (Scenario::RepeatedPages, _) => {
+                    let chaos = sandbox.chaos().clone();
+                    Some(Arc::new(move || chaos.inject(Fault::Replay, 100_000)))
                 }
                 _ => None,
             };
@@ -353,8 +382,12 @@ async fn easemob_rows(rows: &mut Vec<Row>) {
         (
             "agents.list",
             Read::Stream(Box::new(|c: &Client| {
+                // Several pages, so pages can be repeated and shifted.
                 c.agents()
-                    .list_agents(&AgentQuery::default())
+                    .list_agents(&AgentQuery {
+                        page_size: Some(10),
+                        ..AgentQuery::default()
+                    })
                     .map(stream_of)
             })),
         ),
@@ -515,7 +548,10 @@ async fn sobot_rows(rows: &mut Vec<Row>) {
             "tenants.list",
             Read::Stream(Box::new(|c: &Client| {
                 c.tenants()
-                    .list_tenants(&TenantQuery::default())
+                    .list_tenants(&TenantQuery {
+                        page_size: Some(5),
+                        ..TenantQuery::default()
+                    })
                     .map(stream_of)
             })),
         ),
@@ -801,7 +837,12 @@ async fn every_operation_under_every_fault() {
         // typed error (never a panic, never twice).
         // Reads and idempotent writes are retried: they must survive.
         let must_survive = !(r.operation.ends_with(".add") || r.operation.ends_with(".delete"));
-        if must_survive {
+        if r.scenario == Scenario::RepeatedPages.name() {
+            assert!(
+                matches!(&r.check.outcome, Outcome::TypedError(k, _) if *k == kefu::ErrorKind::Decode),
+                "a page served again and again was not an error: {what}"
+            );
+        } else if must_survive {
             assert!(
                 r.check.succeeded(),
                 "a retried operation did not survive: {what}"

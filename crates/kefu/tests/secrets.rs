@@ -270,3 +270,177 @@ fn context(haystack: &str, needle: &str) -> String {
         .map_or(0, |(j, _)| j);
     haystack[start..].chars().take(400).collect()
 }
+
+/// A vendor that echoes everything it was sent (query, headers, body) in
+/// its refusal, as JSON in its own shape and as plain text, on the token
+/// request and on every operation of both vendors: no secret survives in
+/// any error or log line, and the rest of the vendor's words do.
+#[tokio::test(flavor = "current_thread")]
+async fn an_echoing_vendor_never_gets_a_secret_printed() {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(capture.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let texts: std::cell::RefCell<Vec<String>> = Default::default();
+    let echoed = std::cell::Cell::new(0usize);
+    let record = |r: Result<(), kefu::Error>| {
+        let e = r.expect_err("the echoing vendor refused");
+        let text = format!("{e}");
+        if text.contains("bad request") {
+            echoed.set(echoed.get() + 1);
+        }
+        texts.borrow_mut().push(text);
+        texts.borrow_mut().push(format!("{e:?}"));
+    };
+    let echoes = [
+        Fault::Echo {
+            status: 400,
+            json: true,
+        },
+        Fault::Echo {
+            status: 200,
+            json: true,
+        },
+        Fault::Echo {
+            status: 401,
+            json: true,
+        },
+        Fault::Echo {
+            status: 400,
+            json: false,
+        },
+        Fault::Echo {
+            status: 200,
+            json: false,
+        },
+        Fault::Echo {
+            status: 500,
+            json: true,
+        },
+    ];
+    let password = "Echo-Passw0rd-7731";
+
+    // Easemob: the token request itself, then each operation with a token.
+    let es = easemob::start(SeedConfig {
+        sessions: 60,
+        ..SeedConfig::default()
+    })
+    .await
+    .unwrap();
+    for fault in &echoes {
+        // A fresh client: the echo hits the token request (secretId).
+        let (c, _) = client(&es.env(), &[]);
+        es.chaos().clear();
+        es.chaos().inject(fault.clone(), 10);
+        record(c.agents().list_roles().await.map(drop));
+        // A client holding a token: the echo hits the call (Kefu-Token, password).
+        let (c, _) = client(&es.env(), &[]);
+        es.chaos().clear();
+        c.agents().list_roles().await.unwrap();
+        let admin = c.agents();
+        for op in 0..4 {
+            es.chaos().clear();
+            es.chaos().inject(fault.clone(), 10);
+            let r = match op {
+                0 => admin
+                    .add_agent(&new_agent("echo1@example.com", password, "agent"))
+                    .await
+                    .map(drop),
+                1 => {
+                    admin
+                        .set_agent_password("echo2@example.com", &Secret::new(password))
+                        .await
+                }
+                2 => futures_util::TryStreamExt::try_collect::<Vec<_>>(
+                    c.sessions().sessions(&SessionQuery::default()).unwrap(),
+                )
+                .await
+                .map(drop),
+                _ => futures_util::TryStreamExt::try_collect::<Vec<_>>(
+                    admin.list_agents(&AgentQuery::default()).unwrap(),
+                )
+                .await
+                .map(drop),
+            };
+            record(r);
+        }
+    }
+    let mut secrets = received_secrets(&es.requests());
+    es.chaos().clear();
+
+    // Sobot: signed bodies, tokens in queries, passwords.
+    let ss = sobot::start(SeedConfig::default()).await.unwrap();
+    let (c, _) = client(&ss.env(), &[]);
+    let merchant = ss.sobot().first_customer_code().unwrap();
+    let staff = c.for_tenant(merchant).agents();
+    let t = NewTenant {
+        customer_code: "ECHO".into(),
+        name: "Echo".into(),
+        email: "owner@echo.example.com".into(),
+        password: Some(Secret::new(password)),
+        max_agents: 2,
+        ..NewTenant::default()
+    };
+    let start = SeedConfig::default().start;
+    for fault in &echoes {
+        for op in 0..6 {
+            ss.chaos().clear();
+            ss.chaos().inject(fault.clone(), 10);
+            let r = match op {
+                0 => c.tenants().app_keys().await.map(drop),
+                1 => c.tenants().add_tenant(&t).await.map(drop),
+                2 => staff
+                    .add_agent(&new_agent("echo3@example.com", password, "online-agent"))
+                    .await
+                    .map(drop),
+                3 => futures_util::TryStreamExt::try_collect::<Vec<_>>(
+                    c.reports()
+                        .agent_status_log(start, start + chrono::Duration::days(2))
+                        .unwrap(),
+                )
+                .await
+                .map(drop),
+                4 => futures_util::TryStreamExt::try_collect::<Vec<_>>(
+                    c.tenants().list_tenants(&TenantQuery::default()).unwrap(),
+                )
+                .await
+                .map(drop),
+                _ => c
+                    .reports()
+                    .agent_stats(start.date_naive(), start.date_naive())
+                    .await
+                    .map(drop),
+            };
+            record(r);
+        }
+    }
+    ss.chaos().clear();
+    secrets.extend(received_secrets(&ss.requests()));
+    secrets.extend([
+        easemob::SECRET_ID.to_owned(),
+        sobot::UNION_KEY.to_owned(),
+        password.to_owned(),
+    ]);
+    secrets.sort();
+    secrets.dedup();
+
+    let logs = String::from_utf8_lossy(&capture.0.lock().unwrap()).into_owned();
+    let everything = format!("{logs}\n{}", texts.borrow().join("\n"));
+    assert!(
+        echoed.get() >= 30,
+        "too few echoes reached an error: {}",
+        echoed.get()
+    );
+    assert!(everything.contains("***"), "nothing was scrubbed");
+    assert!(secrets.len() > 10, "too few secrets collected: {secrets:?}");
+    for s in &secrets {
+        assert!(
+            !everything.contains(s.as_str()),
+            "secret {s:?} leaked:\n{}",
+            context(&everything, s)
+        );
+    }
+}

@@ -109,3 +109,13 @@ pub struct Role {
     #[serde(default, skip_serializing_if = "Extra::is_empty")]
     pub extra: Extra,
 }
+
+impl crate::paging::Unique for Agent {
+    /// The user id, else the login email (unique per tenant either way).
+    fn unique_id(&self) -> Option<&str> {
+        self.id
+            .as_deref()
+            .filter(|id| !id.is_empty())
+            .or(Some(self.email.as_str()).filter(|e| !e.is_empty()))
+    }
+}

@@ -222,3 +222,10 @@ impl SessionQuery {
         }
     }
 }
+
+impl crate::paging::Unique for Session {
+    /// `serviceSessionId`.
+    fn unique_id(&self) -> Option<&str> {
+        Some(self.id.as_str()).filter(|id| !id.is_empty())
+    }
+}

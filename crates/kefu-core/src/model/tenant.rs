@@ -144,3 +144,10 @@ pub struct AppKey {
     #[serde(default, skip_serializing_if = "Extra::is_empty")]
     pub extra: Extra,
 }
+
+impl crate::paging::Unique for Tenant {
+    /// `companyId`.
+    fn unique_id(&self) -> Option<&str> {
+        Some(self.company_id.as_str()).filter(|id| !id.is_empty())
+    }
+}

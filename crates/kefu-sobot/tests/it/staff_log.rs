@@ -164,3 +164,52 @@ async fn a_failing_window_ends_the_stream_with_the_error() {
     // Reads are retried: 1 + 3 attempts.
     assert_eq!(sb.log().len(), 4);
 }
+
+#[tokio::test]
+async fn entries_the_vendor_lists_twice_come_back_once() {
+    let (sb, client) = setup().await;
+    let (from, to) = (day(2), day(16));
+    // Both week windows answer every entry twice.
+    sb.chaos().inject(Fault::DuplicateItems, 2);
+    let got: Vec<AgentStatusLog> = client
+        .agent_status_log(from, to)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let mut want: Vec<Key> = sb
+        .sobot()
+        .status_logs_between(from.timestamp_millis(), to.timestamp_millis())
+        .into_iter()
+        .map(|e| (e.company_id, e.staff_id, e.datetime, e.action))
+        .collect();
+    assert!(!want.is_empty());
+    let mut got_keys: Vec<Key> = got.iter().map(key).collect();
+    got_keys.sort();
+    want.sort();
+    assert_eq!(got_keys, want);
+}
+
+#[tokio::test]
+async fn a_range_needing_more_requests_than_allowed_sends_nothing() {
+    let (sb, _) = setup().await;
+    let client = crate::common::builder(&sb).max_requests(2).build().unwrap();
+    let e = match client.agent_status_log(day(2), day(23)) {
+        Err(e) => e,
+        Ok(_) => panic!("three weeks with a limit of two were accepted"),
+    };
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert_eq!(e.field(), Some("startTime"));
+    assert!(e.to_string().contains("needs 3 requests"), "{e}");
+    assert!(sb.log().all().is_empty(), "something was sent");
+    let client = crate::common::builder(&sb).max_requests(3).build().unwrap();
+    let n = client
+        .agent_status_log(day(2), day(23))
+        .unwrap()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .len();
+    assert!(n > 0);
+    assert_eq!(sb.log().all().len(), 3);
+}

@@ -437,3 +437,34 @@ async fn pages_after_the_first_are_fetched_several_at_a_time() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_tenant_page_served_again_and_again_is_an_error_not_success() {
+    for concurrency in [1, 4] {
+        let (sb, _) = setup().await;
+        let client = builder(&sb).page_concurrency(concurrency).build().unwrap();
+        let query = TenantQuery {
+            page_size: Some(5),
+            ..TenantQuery::default()
+        };
+        let mut stream = client.list_tenants(&query).unwrap();
+        let mut n = 0;
+        let error = loop {
+            match futures_util::StreamExt::next(&mut stream).await {
+                Some(Ok(_)) => {
+                    n += 1;
+                    if n == 1 {
+                        sb.sandbox()
+                            .chaos()
+                            .inject(kefu_testkit::sandbox::Fault::Replay, 1_000);
+                    }
+                }
+                Some(Err(e)) => break e,
+                None => panic!("x{concurrency}: success after {n} tenants"),
+            }
+        };
+        assert_eq!(error.kind(), ErrorKind::Decode, "{error}");
+        assert!(error.to_string().contains("repeats 5 records"), "{error}");
+        assert_eq!(n, 5);
+    }
+}

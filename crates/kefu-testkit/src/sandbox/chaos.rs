@@ -27,6 +27,21 @@ pub enum Fault {
         /// Seconds in `Retry-After`.
         retry_after_secs: u64,
     },
+    /// Refuse without serving, in the vendor's own error shape (a plain
+    /// text body when `json` is false), with a message that echoes
+    /// everything the request carried: query, headers and body, credentials
+    /// included, as careless vendors do.
+    Echo {
+        /// The HTTP status of the refusal.
+        status: u16,
+        /// Whether the refusal is the vendor's JSON (else plain text).
+        json: bool,
+    },
+    /// Answer with the last successful body served on the same path (the
+    /// same page again), without serving.
+    Replay,
+    /// Serve, then list every item of the answer's `items` arrays twice.
+    DuplicateItems,
 }
 
 impl Fault {
@@ -39,6 +54,9 @@ impl Fault {
             Fault::Truncate => "truncate".into(),
             Fault::Html => "html-200".into(),
             Fault::RateLimit { .. } => "rate-limit".into(),
+            Fault::Echo { status, .. } => format!("echo-{status}"),
+            Fault::Replay => "replay".into(),
+            Fault::DuplicateItems => "duplicate-items".into(),
         }
     }
 }

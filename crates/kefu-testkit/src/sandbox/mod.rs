@@ -11,7 +11,7 @@
 //! | `POST /__sandbox/reset` | re-seed the state, clear the log and all faults |
 //! | `GET /__sandbox/requests` | the request log as a JSON array |
 //! | `DELETE /__sandbox/requests` | clear the log |
-//! | `POST /__sandbox/chaos` | add a [`Fault`] (JSON body) |
+//! | `POST /__sandbox/chaos` | add a [`Fault`] (JSON body; `{"fault":"echo","status":400,"json":true}`, `{"fault":"replay"}`, `{"fault":"duplicate_items"}`, ...) |
 //! | `DELETE /__sandbox/chaos` | clear all faults |
 //! | `GET /__sandbox/state` | a dump of the emulator's state |
 //! | `POST /__sandbox/vendor/{action}` | a vendor-specific control (e.g. expire a token) |
@@ -53,6 +53,12 @@ pub trait Emulator: Send + Sync + 'static {
 
     /// The state, for `GET /__sandbox/state` and debugging.
     fn dump(&self) -> serde_json::Value;
+
+    /// A refusal in this vendor's shape carrying `message` (for
+    /// [`Fault::Echo`]).
+    fn refusal(&self, message: &str) -> serde_json::Value {
+        serde_json::json!({ "error": message })
+    }
 
     /// A vendor-specific control action with a JSON argument; `Err` names
     /// what was wrong.

@@ -45,6 +45,8 @@ struct Harness {
     log: RequestLog,
     chaos: Chaos,
     emulator: Arc<dyn Emulator>,
+    /// The last successful body served per path, for [`Fault::Replay`].
+    served: Arc<std::sync::Mutex<BTreeMap<String, Bytes>>>,
 }
 
 impl Sandbox {
@@ -61,6 +63,7 @@ impl Sandbox {
             log: RequestLog::default(),
             chaos: Chaos::default(),
             emulator: emulator.clone(),
+            served: Arc::default(),
         };
         let control = Router::new()
             .route("/__sandbox/reset", post(reset))
@@ -228,6 +231,43 @@ async fn log_and_chaos(State(h): State<Harness>, request: Request, next: Next) -
             }
             Some(r)
         }
+        Some(Fault::Echo { status, json }) => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST);
+            let echo = format!(
+                "bad request {} {}?{:?} headers {:?} body {}",
+                entry.method,
+                entry.path,
+                entry.query,
+                entry.headers,
+                entry.body.as_deref().unwrap_or("")
+            );
+            Some(if *json {
+                (
+                    status,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    h.emulator.refusal(&echo).to_string(),
+                )
+                    .into_response()
+            } else {
+                (status, echo).into_response()
+            })
+        }
+        Some(Fault::Replay) => {
+            let last = h
+                .served
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&entry.path)
+                .cloned();
+            last.map(|body| {
+                (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    body,
+                )
+                    .into_response()
+            })
+        }
         _ => None,
     };
     if let Some(response) = early {
@@ -240,7 +280,30 @@ async fn log_and_chaos(State(h): State<Harness>, request: Request, next: Next) -
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
     entry.status = response.status().as_u16();
+    let path = entry.path.clone();
     h.log.push(entry);
+    // Keep what was served, for a replay later (the answer is rebuilt from
+    // the bytes: they were going to be sent as they are anyway).
+    let response = if response.status() == StatusCode::OK && !path.starts_with("/__sandbox") {
+        let (parts, body) = response.into_parts();
+        let full = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        let full = if fault == Some(Fault::DuplicateItems) {
+            duplicate_items(&full)
+        } else {
+            full
+        };
+        h.served
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(path, full.clone());
+        let mut parts = parts;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        Response::from_parts(parts, Body::from(full))
+    } else {
+        response
+    };
     match fault {
         Some(Fault::DropAfter) => broken_body(response.status()),
         Some(Fault::Truncate) => {
@@ -254,6 +317,34 @@ async fn log_and_chaos(State(h): State<Harness>, request: Request, next: Next) -
             Response::from_parts(parts, Body::from(half))
         }
         _ => response,
+    }
+}
+
+/// The answer with every `items` array listing each item twice.
+fn duplicate_items(body: &Bytes) -> Bytes {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, child) in map.iter_mut() {
+                    if k == "items"
+                        && let serde_json::Value::Array(items) = child
+                    {
+                        let copy = items.clone();
+                        items.extend(copy);
+                    }
+                    walk(child);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut v) => {
+            walk(&mut v);
+            Bytes::from(v.to_string())
+        }
+        Err(_) => body.clone(),
     }
 }
 

@@ -43,7 +43,8 @@ use serde_json::{Value, json};
 
 use self::data::{AgentRec, seed_agents, stream, uuid};
 use self::routes::{FOREIGN_AGENT, Refusal, fail};
-use self::sessions::{SessionFilter, SessionSpace};
+pub use self::sessions::Insert;
+use self::sessions::{SessionFilter, SessionSpace, TimeField};
 use super::{Emulator, Sandbox, SeedConfig};
 
 /// The sandbox's tenant id (the document's examples use tenant 1).
@@ -73,6 +74,13 @@ struct State {
     /// Issuing a token retires every older token of its tenant, as some
     /// vendors do; the test of one token shared by many processes.
     retire_old_tokens: bool,
+    /// Session page requests served since the last reset.
+    session_requests: u64,
+    /// Inserts due after so many session page requests.
+    scheduled: Vec<(u64, usize, Insert)>,
+    /// Serve sessions newest first whatever `sortOrder` says, as a vendor
+    /// that ignores it would.
+    ignore_sort_order: bool,
 }
 
 impl State {
@@ -86,6 +94,9 @@ impl State {
             token_requests: 0,
             token_ttl: TOKEN_TTL_SECS,
             retire_old_tokens: false,
+            session_requests: 0,
+            scheduled: Vec::new(),
+            ignore_sort_order: false,
         }
     }
 }
@@ -170,6 +181,25 @@ impl EasemobEmulator {
         self.state().sessions.add(count, now)
     }
 
+    /// Inserts `count` sessions created in one same second at the
+    /// `at` of the seeded period (before it, in its middle, or after every
+    /// session); returns the number of sessions in all.
+    pub fn insert_sessions(&self, count: usize, at: Insert) -> u64 {
+        let now = self.now_ms() / 1000;
+        self.state().sessions.insert(count, at, now)
+    }
+
+    /// Inserts `count` sessions at `at` right before serving the session
+    /// page request number `after + 1` (so in the middle of a read).
+    pub fn insert_sessions_after(&self, after: u64, count: usize, at: Insert) {
+        self.state().scheduled.push((after, count, at));
+    }
+
+    /// Whether to serve sessions newest first whatever `sortOrder` asks.
+    pub fn ignore_sort_order(&self, yes: bool) {
+        self.state().ignore_sort_order = yes;
+    }
+
     /// Sessions in all (seeded and added).
     pub fn session_count(&self) -> u64 {
         self.state().sessions.len()
@@ -179,7 +209,7 @@ impl EasemobEmulator {
     /// must return).
     pub fn session_ids(&self) -> Vec<String> {
         let s = self.state();
-        (0..s.sessions.len()).map(|i| s.sessions.id(i)).collect()
+        s.sessions.indices().map(|i| s.sessions.id(i)).collect()
     }
 
     /// Session `index` (oldest first) as the vendor would answer it.
@@ -331,6 +361,7 @@ impl EasemobEmulator {
         page: u64,
         per_page: u64,
         descending: bool,
+        sort: TimeField,
     ) -> Vec<u8> {
         #[derive(serde::Serialize)]
         struct Answer<'a> {
@@ -343,7 +374,21 @@ impl EasemobEmulator {
             total_entries: u64,
         }
         let mut s = self.state();
-        let (total, indices) = s.sessions.page(filter, page, per_page, descending);
+        s.session_requests += 1;
+        let served = s.session_requests;
+        let now = self.now_ms() / 1000;
+        let due: Vec<(u64, usize, Insert)> = s
+            .scheduled
+            .iter()
+            .copied()
+            .filter(|(after, _, _)| *after < served)
+            .collect();
+        s.scheduled.retain(|(after, _, _)| *after >= served);
+        for (_, count, at) in due {
+            s.sessions.insert(count, at, now);
+        }
+        let descending = descending || s.ignore_sort_order;
+        let (total, indices) = s.sessions.page(filter, page, per_page, descending, sort);
         let answer = Answer {
             entity: Entity {
                 items: indices.into_iter().map(|i| s.sessions.view(i)).collect(),
@@ -358,6 +403,10 @@ impl EasemobEmulator {
 impl Emulator for EasemobEmulator {
     fn vendor(&self) -> Vendor {
         Vendor::Easemob
+    }
+
+    fn refusal(&self, message: &str) -> serde_json::Value {
+        serde_json::json!({"status": "FAIL", "errorCode": "API_001", "errorDescription": message})
     }
 
     fn routes(self: Arc<Self>) -> Router {
@@ -416,6 +465,33 @@ impl Emulator for EasemobEmulator {
                 Ok(json!({"added": count, "total": total}))
             }
             "token_requests" => Ok(json!({"token_requests": self.token_requests()})),
+            "insert_sessions" => {
+                let count = arg
+                    .get("count")
+                    .and_then(Value::as_u64)
+                    .ok_or("insert_sessions needs {\"count\": n, \"at\": \"front|middle|end\"}")?;
+                let at: Insert = arg
+                    .get("at")
+                    .cloned()
+                    .map(serde_json::from_value)
+                    .transpose()
+                    .map_err(|e| format!("insert_sessions: {e}"))?
+                    .unwrap_or(Insert::End);
+                match arg.get("after_requests").and_then(Value::as_u64) {
+                    Some(after) => {
+                        self.insert_sessions_after(after, count as usize, at);
+                        Ok(json!({"scheduled": count, "after_requests": after}))
+                    }
+                    None => Ok(
+                        json!({"inserted": count, "total": self.insert_sessions(count as usize, at)}),
+                    ),
+                }
+            }
+            "ignore_sort_order" => {
+                let yes = arg.get("on").and_then(Value::as_bool).unwrap_or(true);
+                self.ignore_sort_order(yes);
+                Ok(json!({"ignore_sort_order": yes}))
+            }
             "token_ttl" => {
                 let secs = arg
                     .get("seconds")
@@ -433,7 +509,7 @@ impl Emulator for EasemobEmulator {
                 Ok(json!({"retire_old_tokens": on}))
             }
             other => Err(format!(
-                "unknown control action {other:?} (expire_tokens, add_sessions, token_requests, token_ttl, retire_old_tokens)"
+                "unknown control action {other:?} (expire_tokens, add_sessions, insert_sessions, ignore_sort_order, token_requests, token_ttl, retire_old_tokens)"
             )),
         }
     }
@@ -486,6 +562,12 @@ impl EasemobSandbox {
     /// `n` new sessions arrive now, after every existing one.
     pub fn add_sessions(&self, n: usize) -> u64 {
         self.emulator.add_sessions(n)
+    }
+
+    /// `n` new sessions inserted now at `at` (see
+    /// [`EasemobEmulator::insert_sessions`]).
+    pub fn insert_sessions(&self, n: usize, at: Insert) -> u64 {
+        self.emulator.insert_sessions(n, at)
     }
 
     /// The agent whose login is `username` (see [`EasemobEmulator::agent`]).

@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 
 use super::EasemobEmulator;
 use super::data::{AgentRec, ROLES, roles_json};
-use super::sessions::{CHANNELS, SessionFilter};
+use super::sessions::{CHANNELS, SessionFilter, TimeField};
 use crate::sandbox::server::percent_decode;
 
 type Emu = State<Arc<EasemobEmulator>>;
@@ -571,10 +571,12 @@ async fn sessions(
         }
         // Sorted by stop time, newest first, unless asked otherwise. Every
         // sort field orders sessions the same way here (see sessions.rs).
-        match params.get("sortField") {
-            None | Some("stopDateTime" | "startDateTime" | "createDatetime") => {}
+        let sort = match params.get("sortField") {
+            None | Some("stopDateTime") => TimeField::Stop,
+            Some("startDateTime") => TimeField::Start,
+            Some("createDatetime") => TimeField::Create,
             Some(_) => return Err(fail("API_001")),
-        }
+        };
         let descending = match params
             .get("sortOrder")
             .map(str::to_ascii_lowercase)
@@ -585,7 +587,7 @@ async fn sessions(
             Some(_) => return Err(fail("API_001")),
         };
         let filter = session_filter(&params)?;
-        let body = emu.session_page(&filter, page as u64, per_page as u64, descending);
+        let body = emu.session_page(&filter, page as u64, per_page as u64, descending, sort);
         Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
     })
 }

@@ -27,6 +27,21 @@ const WAIT: i64 = 20;
 const TALK: i64 = 300;
 /// Queries whose matching indices are kept.
 const CACHED_QUERIES: usize = 4;
+/// Index of the first session inserted at a chosen time (see
+/// [`SessionSpace::insert`]): far above any seeded or added index.
+const INSERTED: u64 = 1 << 40;
+
+/// Where sessions inserted during a read go, in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Insert {
+    /// Before every seeded session (an hour before the seeded period).
+    Front,
+    /// Halfway through the seeded period, among the seeded sessions.
+    Middle,
+    /// After every session there is (as sessions that finish now).
+    End,
+}
 
 /// Who served sessions: the seeded agents as they were at seeding.
 #[derive(Debug, Clone)]
@@ -122,6 +137,9 @@ pub(super) struct SessionSpace {
     span: i64,
     agents: Vec<AgentRef>,
     added: Vec<Times>,
+    /// Sessions inserted at a chosen time, index `INSERTED + k`: they break
+    /// "index order is time order", so pages merge them in by time.
+    inserted: Vec<Times>,
     cache: Vec<(String, Arc<Vec<u64>>)>,
 }
 
@@ -134,13 +152,56 @@ impl SessionSpace {
             span: i64::from(config.days.max(1)) * 86_400,
             agents: agents.iter().map(AgentRef::from).collect(),
             added: Vec::new(),
+            inserted: Vec::new(),
             cache: Vec::new(),
         }
     }
 
     /// Sessions in all.
     pub(super) fn len(&self) -> u64 {
+        self.base_len() + self.inserted.len() as u64
+    }
+
+    /// Seeded and added sessions: those whose index order is time order.
+    fn base_len(&self) -> u64 {
         self.seeded + self.added.len() as u64
+    }
+
+    /// Every index, seeded and added first, then the inserted ones.
+    pub(super) fn indices(&self) -> impl Iterator<Item = u64> + use<> {
+        (0..self.base_len()).chain(INSERTED..INSERTED + self.inserted.len() as u64)
+    }
+
+    /// Inserts `count` sessions all created in the same second, `at`
+    /// (front, middle or end); returns the number of sessions in all.
+    pub(super) fn insert(&mut self, count: usize, at: Insert, now: i64) -> u64 {
+        let create = match at {
+            Insert::Front => self.start - 3600,
+            Insert::Middle => self.start + self.span / 2,
+            Insert::End => {
+                let last = self
+                    .added
+                    .last()
+                    .map_or(self.start + self.span, |t| t.create)
+                    .max(
+                        self.inserted
+                            .iter()
+                            .map(|t| t.create)
+                            .max()
+                            .unwrap_or(i64::MIN),
+                    );
+                now.max(last + 1)
+            }
+        };
+        for _ in 0..count {
+            self.inserted.push(Times {
+                create,
+                start: create + WAIT,
+                stop: create + WAIT + TALK,
+            });
+        }
+        self.cache.clear();
+        self.len()
     }
 
     /// Sessions added while running.
@@ -155,6 +216,17 @@ impl SessionSpace {
     }
 
     fn times(&self, i: u64) -> Times {
+        if i >= INSERTED {
+            return self
+                .inserted
+                .get((i - INSERTED) as usize)
+                .copied()
+                .unwrap_or(Times {
+                    create: 0,
+                    start: 0,
+                    stop: 0,
+                });
+        }
         if i >= self.seeded {
             return self
                 .added
@@ -234,7 +306,7 @@ impl SessionSpace {
 
     /// First index whose `field` time (in ms) is not below `ms`.
     fn first_at_or_after(&self, field: TimeField, ms: i64) -> u64 {
-        let (mut lo, mut hi) = (0, self.len());
+        let (mut lo, mut hi) = (0, self.base_len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             if self.time(field, mid) * 1000 < ms {
@@ -249,7 +321,7 @@ impl SessionSpace {
     /// The index range the windows allow (start uses its ordering time).
     fn range(&self, f: &SessionFilter) -> (u64, u64) {
         let mut lo = 0;
-        let mut hi = self.len();
+        let mut hi = self.base_len();
         for (field, (from, to)) in [
             (TimeField::Create, f.create),
             (TimeField::Start, f.start),
@@ -292,16 +364,56 @@ impl SessionSpace {
             && f.tech_channel_type.as_ref().is_none_or(|t| t == "easemob")
     }
 
-    /// Total matching, and the indices of page `page` (from 1) of `per_page`.
+    /// Whether inserted session `i` lies in every window of `f`.
+    fn in_windows(&self, f: &SessionFilter, i: u64) -> bool {
+        [
+            (TimeField::Create, f.create),
+            (TimeField::Start, f.start),
+            (TimeField::Stop, f.stop),
+        ]
+        .into_iter()
+        .all(|(field, (from, to))| {
+            let ms = self.time(field, i).saturating_mul(1000);
+            from.is_none_or(|f| f <= ms) && to.is_none_or(|t| ms <= t)
+        })
+    }
+
+    /// Total matching, and the indices of page `page` (from 1) of
+    /// `per_page`, ordered by `sort` (ties by index).
     pub(super) fn page(
         &mut self,
         f: &SessionFilter,
         page: u64,
         per_page: u64,
         descending: bool,
+        sort: TimeField,
     ) -> (u64, Vec<u64>) {
         let (lo, hi) = self.range(f);
         let offset = (page.saturating_sub(1)).saturating_mul(per_page);
+        if !self.inserted.is_empty() {
+            // Inserted sessions merged in by time: every matching index,
+            // sorted (tests insert few; this is O(window)).
+            let mut all: Vec<u64> = if f.needs_scan() {
+                self.matching(f, lo, hi).to_vec()
+            } else {
+                (lo..hi).collect()
+            };
+            all.extend(
+                (INSERTED..INSERTED + self.inserted.len() as u64)
+                    .filter(|&i| self.in_windows(f, i) && self.matches(f, i)),
+            );
+            all.sort_by_key(|&i| (self.time(sort, i), i));
+            if descending {
+                all.reverse();
+            }
+            let total = all.len() as u64;
+            let indices = all
+                .into_iter()
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(per_page as usize)
+                .collect();
+            return (total, indices);
+        }
         if !f.needs_scan() {
             let total = hi - lo;
             let take = total.saturating_sub(offset).min(per_page);
@@ -679,14 +791,14 @@ mod tests {
             stop: (Some(from), Some(to)),
             ..SessionFilter::default()
         };
-        let (total, _) = s.page(&f, 1, 50, false);
+        let (total, _) = s.page(&f, 1, 50, false, TimeField::Stop);
         let brute = (0..s.len())
             .filter(|i| (from..=to).contains(&(s.times(*i).stop * 1000)))
             .count() as u64;
         assert_eq!(total, brute);
         let mut seen = Vec::new();
         for p in 1..=total.div_ceil(50) {
-            seen.extend(s.page(&f, p, 50, false).1);
+            seen.extend(s.page(&f, p, 50, false, TimeField::Stop).1);
         }
         let mut sorted = seen.clone();
         sorted.dedup();
@@ -701,7 +813,7 @@ mod tests {
             channels: Some(vec![0]),
             ..SessionFilter::default()
         };
-        let (total, page) = s.page(&f, 1, 50, true);
+        let (total, page) = s.page(&f, 1, 50, true, TimeField::Stop);
         assert!(total > 0 && total < 600);
         for i in page {
             assert_eq!(s.record(i)["originType"][0], "webim");

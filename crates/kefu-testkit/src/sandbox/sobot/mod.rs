@@ -242,6 +242,10 @@ impl Emulator for SobotEmulator {
         Vendor::Sobot
     }
 
+    fn refusal(&self, message: &str) -> serde_json::Value {
+        serde_json::json!({"retCode": "999999", "retMsg": message, "msg": null})
+    }
+
     fn routes(self: Arc<Self>) -> Router {
         self.router()
     }
