@@ -30,9 +30,9 @@ fn a_list_failing_before_its_first_record_prints_nothing_on_stdout() {
     for format in ["json", "csv", "jsonl", "table"] {
         // Bad credentials: exit 4.
         let ran = run_with(&home, &bad_easemob, &["-o", format, "agents", "list"]);
-        ran.assert_error(4);
+        ran.assert_failed_as(format, 4);
         let ran = run_with(&home, &bad_sobot, &["-o", format, "tenants", "list"]);
-        ran.assert_error(4);
+        ran.assert_failed_as(format, 4);
         // The vendor refuses every page: exit 5.
         easemob.control(
             "POST",

@@ -109,6 +109,32 @@ impl Ran {
         self
     }
 
+    /// A failure as `-o format` reports it: the readable line for `table`
+    /// and `csv`; one JSON error object on stderr for `json` and `jsonl`
+    /// (contract v2). Either way stdout stays empty.
+    #[allow(dead_code)]
+    pub fn assert_failed_as(&self, format: &str, code: i32) -> &Self {
+        if !matches!(format, "json" | "jsonl") {
+            return self.assert_error(code);
+        }
+        assert_eq!(self.code, code, "exit code\nstderr: {}", self.stderr);
+        assert!(self.stdout.is_empty(), "{format}: stdout {:?}", self.stdout);
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .skip_while(|l| l.starts_with("kefu: warning: "))
+            .collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "one JSON object on stderr: {:?}",
+            self.stderr
+        );
+        let e: Value = serde_json::from_str(lines[0]).expect("a JSON error object");
+        assert_eq!(e["error"]["exit"], code, "{e}");
+        self
+    }
+
     pub fn assert_ok(&self) -> &Self {
         assert_eq!(
             self.code, 0,
