@@ -100,9 +100,15 @@ pub(crate) fn ci() -> Result {
         println!("(cargo-nextest not installed: using cargo test)");
         step("tests", run(cargo(["test", "--workspace"])))?;
     }
-    if std::env::var("KEFU_SKIP_REDIS").is_ok_and(|v| v == "1") {
-        // Opted out: say so where the run's result is read.
-        println!("\nci: KEFU_SKIP_REDIS=1: the tests that need Redis were skipped");
+    // Opted out: say so where the run's result is read (nextest hides the
+    // SKIPPED lines of tests that pass).
+    for (var, server) in [
+        ("KEFU_SKIP_REDIS", "Redis"),
+        ("KEFU_SKIP_POSTGRES", "PostgreSQL"),
+    ] {
+        if std::env::var(var).is_ok_and(|v| v == "1") {
+            println!("\nci: {var}=1: the tests that need {server} were skipped");
+        }
     }
     println!("\nci: all steps passed");
     Ok(())
