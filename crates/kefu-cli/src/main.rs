@@ -27,6 +27,11 @@ use clap::Parser;
 
 use crate::exit::Failure;
 
+// A sync builds rows on one thread and frees them on another; glibc's
+// malloc spent about a fifth of its CPU on that (docs/sync.md, Performance).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
