@@ -228,15 +228,9 @@ fn exports_at(
     result
 }
 
-fn with_server(
-    plan: &BenchPlan,
-    bin: &Path,
-    work: &Path,
-    size: u64,
-    settings: &[ExportPlan],
-    commands: &mut Vec<String>,
-    child: &mut Child,
-) -> Result<(Vec<ExportResult>, LoadResult)> {
+/// What `kefu sandbox serve` announces on its first line: the base URL and
+/// the environment that points `kefu` at it.
+pub(super) fn announcement(child: &mut Child) -> Result<(String, Vec<(String, String)>)> {
     let stdout = child
         .stdout
         .take()
@@ -258,6 +252,19 @@ fn with_server(
             .collect(),
         _ => return Err(Error(format!("no env in serve's first line: {first}"))),
     };
+    Ok((base_url, env))
+}
+
+fn with_server(
+    plan: &BenchPlan,
+    bin: &Path,
+    work: &Path,
+    size: u64,
+    settings: &[ExportPlan],
+    commands: &mut Vec<String>,
+    child: &mut Child,
+) -> Result<(Vec<ExportResult>, LoadResult)> {
+    let (base_url, env) = announcement(child)?;
     let pid = child.id();
     let rss_start_kib = proc_status_kib(pid, "VmRSS");
 

@@ -140,27 +140,7 @@ fn with_server(
     runs: usize,
     child: &mut Child,
 ) -> Result<Size> {
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| Error("serve has no stdout".into()))?;
-    let mut first = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first)
-        .map_err(|e| Error(format!("cannot read serve's first line: {e}")))?;
-    let announced = json::parse(&first)
-        .map_err(|e| Error(format!("serve's first line is not JSON ({e}): {first}")))?;
-    let base_url = announced
-        .at(&["base_url"])
-        .and_then(Json::as_str)
-        .ok_or_else(|| Error(format!("no base_url in serve's first line: {first}")))?
-        .to_owned();
-    let env: Vec<(String, String)> = match announced.at(&["env"]) {
-        Some(Json::Object(pairs)) => pairs
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-            .collect(),
-        _ => return Err(Error(format!("no env in serve's first line: {first}"))),
-    };
+    let (base_url, env) = super::announcement(child)?;
     let config = empty_config(work)?;
     let kefu = |args: &[&str]| {
         let mut cmd = Command::new(bin.join("peak-rss"));
