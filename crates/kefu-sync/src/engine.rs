@@ -435,16 +435,7 @@ impl Run<'_> {
             match piece {
                 Piece::Rows(batch) => {
                     if open.is_none() {
-                        let span = tracing::info_span!(
-                            "kefu.sync.window",
-                            stream = stream.name(),
-                            account = %state.account,
-                            from = tracing::field::Empty,
-                            to = tracing::field::Empty,
-                            fetched = tracing::field::Empty,
-                            inserted = tracing::field::Empty,
-                            updated = tracing::field::Empty,
-                        );
+                        let span = window_span(stream, &state.account);
                         let tx = db.begin().await?;
                         open = Some((tx, Counts::default(), span));
                     }
@@ -464,16 +455,7 @@ impl Run<'_> {
                     let (mut tx, counts, span) = match open.take() {
                         Some(o) => o,
                         None => {
-                            let span = tracing::info_span!(
-                                "kefu.sync.window",
-                                stream = stream.name(),
-                                account = %state.account,
-                                from = tracing::field::Empty,
-                                to = tracing::field::Empty,
-                                fetched = tracing::field::Empty,
-                                inserted = tracing::field::Empty,
-                                updated = tracing::field::Empty,
-                            );
+                            let span = window_span(stream, &state.account);
                             (db.begin().await?, Counts::default(), span)
                         }
                     };
@@ -949,4 +931,19 @@ fn assert_send<T: Send>(_: &T) {}
 fn _future_is_send(db: &Db, source: &Source, opts: &Options, controls: &Controls) {
     let f = run(db, source, opts, controls);
     assert_send(&f);
+}
+
+/// The tracing span of one window of an incremental stream; its range and
+/// figures are recorded at the commit.
+fn window_span(stream: Stream, account: &str) -> tracing::Span {
+    tracing::info_span!(
+        "kefu.sync.window",
+        stream = stream.name(),
+        account = %account,
+        from = tracing::field::Empty,
+        to = tracing::field::Empty,
+        fetched = tracing::field::Empty,
+        inserted = tracing::field::Empty,
+        updated = tracing::field::Empty,
+    )
 }
