@@ -76,6 +76,7 @@ pub fn agents_page(response: &WireResponse, zone: Zone) -> Result<Page<Agent>> {
                 .map(|r| agent_fields(Fields::from_entries(r), zone))
                 .collect(),
             total: None,
+            pages: None,
             last: lenient::bool(last),
             count: None,
         });
@@ -93,6 +94,7 @@ fn agents_page_general(response: &WireResponse, zone: Zone) -> Result<Page<Agent
     Ok(Page {
         items,
         total: None,
+        pages: None,
         last: lenient::bool(lenient::take(&mut body, "last")),
         count: None,
     })
@@ -123,6 +125,7 @@ pub fn sessions_page(response: &WireResponse, zone: Zone) -> Result<Page<Session
                 .map(|r| session_fields(Fields::from_entries(r), zone))
                 .collect(),
             total: lenient::u64(total),
+            pages: None,
             last: None,
             count: None,
         });
@@ -148,6 +151,7 @@ fn sessions_page_general(response: &WireResponse, zone: Zone) -> Result<Page<Ses
     Ok(Page {
         items,
         total,
+        pages: None,
         last: None,
         count: None,
     })

@@ -147,8 +147,8 @@ impl TenantAdmin for SobotClient {
                         None => page.items.len() < size as usize,
                     };
                     Ok(Page {
-                        // The pager counts in records of `size` a page.
-                        total: page.page_count.map(|c| u64::from(c) * u64::from(size)),
+                        total: None,
+                        pages: page.page_count,
                         last: Some(last),
                         // totalCount: a change while the list is read is
                         // noticed, and the pages read again in order.

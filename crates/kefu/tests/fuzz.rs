@@ -76,10 +76,10 @@ fn em(status: u16, body: &[u8]) -> WireResponse {
 const DECODERS: &[Decoder] = &[
     ("sobot.tenant_page", |b| {
         sobot::decode::tenant_page(b, Zone::CHINA).map(|p| {
-            let total = p.page_count.map(|c| u64::from(c) * 50);
             page_arithmetic(Page {
                 items: p.items,
-                total,
+                total: None,
+                pages: p.page_count,
                 last: None,
                 count: p.total_count,
             })

@@ -63,6 +63,11 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Total records matching, when the vendor says (and can be trusted).
     pub total: Option<u64>,
+    /// How many pages the list has, when the vendor tells pages rather than
+    /// records (Sobot's `pageCount`). Either this or `total` lets the
+    /// pager ask the remaining pages side by side; when both are told,
+    /// this one counts.
+    pub pages: Option<u32>,
     /// Whether this is the last page, when the vendor says.
     pub last: Option<bool>,
     /// How many records the vendor says match, when it says, only to notice
@@ -72,14 +77,23 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
-    /// A page with no total, no last flag and no count.
+    /// A page with no total, no page count, no last flag and no count.
     pub fn new(items: Vec<T>) -> Self {
         Self {
             items,
             total: None,
+            pages: None,
             last: None,
             count: None,
         }
+    }
+
+    /// The number of pages the list has, from what this page tells: its
+    /// page count, else its record total in pages of `size`.
+    fn pages_told(&self, size: u32) -> Option<u64> {
+        self.pages
+            .map(u64::from)
+            .or_else(|| self.total.map(|t| t.div_ceil(u64::from(size.max(1)))))
     }
 }
 
@@ -224,17 +238,16 @@ impl Pager {
                 Ok(page) => page,
                 Err(e) => return stream::iter([(self.first, Err(e))]).boxed(),
             };
-            let n = page.items.len() as u64;
             let ends_here = self.is_end(&page) || self.max_pages <= 1;
-            let total = page.total;
+            let pages = page.pages_told(self.size);
             let head = stream::iter([(self.first, Ok(page))]);
             if ends_here {
                 return head.boxed();
             }
-            match total {
-                Some(total) if total > n => {
+            match pages {
+                Some(pages) if pages > 1 => {
                     flag.store(1, Ordering::Relaxed);
-                    head.chain(self.concurrent(f.clone(), total)).boxed()
+                    head.chain(self.concurrent(f.clone(), pages)).boxed()
                 }
                 Some(_) => head.boxed(),
                 None => head
@@ -303,18 +316,16 @@ impl Pager {
             || (self.short_page_ends && (page.items.len() as u64) < u64::from(self.size))
     }
 
-    /// Pages 2..=ceil(total/size) with up to `concurrency` in flight; if they
-    /// all come back full (the list grew, or the server's count was low),
+    /// Pages 2..=`pages` with up to `concurrency` in flight; if they all
+    /// come back full (the list grew, or the server's count was low),
     /// carries on sequentially so nothing at the end is dropped.
-    fn concurrent<T, F, Fut>(self, fetch: Arc<F>, total: u64) -> PageStream<T>
+    fn concurrent<T, F, Fut>(self, fetch: Arc<F>, pages: u64) -> PageStream<T>
     where
         T: Send + 'static,
         F: Fn(u32) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Page<T>>> + Send + 'static,
     {
-        let pages = total
-            .div_ceil(u64::from(self.size))
-            .min(u64::from(self.max_pages)) as u32;
+        let pages = pages.min(u64::from(self.max_pages)) as u32;
         let next = self.first.saturating_add(pages);
         let last_full = Arc::new(AtomicU64::new(0));
         let seen_last = last_full.clone();
@@ -502,6 +513,7 @@ mod tests {
             ready(Ok(Page {
                 items: ids(start..(start + size).min(total)),
                 total: report_total.then_some(u64::from(total)),
+                pages: None,
                 last: None,
                 count: None,
             }))
@@ -535,6 +547,36 @@ mod tests {
     }
 
     #[test]
+    fn a_page_count_is_taken_as_told_not_as_records() {
+        // Pages shorter than asked (7 of 10) that say there are 4 pages: all
+        // 4 are read, side by side, although no record total is told and
+        // 4 pages of 10 would be more records than there are.
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let log = calls.clone();
+        let f = move |i: u32| {
+            log.lock().unwrap().push(i);
+            let start = (i - 1) * 7;
+            ready(Ok(Page {
+                items: ids(start..start + 7),
+                total: None,
+                pages: Some(4),
+                last: Some(i >= 4),
+                count: None,
+            }))
+        };
+        let all: Vec<String> = block_on(
+            pager(1, 10)
+                .short_pages_end(false)
+                .concurrency(4)
+                .stream(f)
+                .try_collect(),
+        )
+        .unwrap();
+        assert_eq!(all, ids(0..28));
+        assert_eq!(*calls.lock().unwrap(), vec![1, 2, 3, 4]);
+    }
+
+    #[test]
     fn a_total_that_is_too_low_does_not_drop_records() {
         // The server says 20 but has 35: the pager reads on while pages are full.
         let f = move |i: u32| {
@@ -542,6 +584,7 @@ mod tests {
             ready(Ok(Page {
                 items: ids(start..(start + 10).min(35)),
                 total: Some(20),
+                pages: None,
                 last: None,
                 count: None,
             }))
@@ -561,6 +604,7 @@ mod tests {
             ready(Ok(Page {
                 items: ids(start..(start + 10).min(25)),
                 total: Some(1_000_000_000_000),
+                pages: None,
                 last: None,
                 count: None,
             }))
@@ -587,6 +631,7 @@ mod tests {
                 ready(Ok(Page {
                     items: ids(0..10),
                     total: Some(1_000_000_000_000),
+                    pages: None,
                     last: None,
                     count: None,
                 }))
@@ -619,6 +664,7 @@ mod tests {
             ready(Ok(Page {
                 items,
                 total: Some(if i == 1 { 40 } else { 25 }),
+                pages: None,
                 last: None,
                 count: None,
             }))
@@ -684,6 +730,7 @@ mod tests {
                     Ok(Page {
                         items,
                         total: Some(40),
+                        pages: None,
                         last: None,
                         count: with_count.then_some(l.len() as u64),
                     })
@@ -742,6 +789,7 @@ mod tests {
             ready(Ok(Page {
                 items: ids(start..(start + 20).min(95)),
                 total: Some(5 * 50),
+                pages: None,
                 last: Some(i >= 5),
                 count: None,
             }))
