@@ -5,10 +5,10 @@ use futures_util::TryStreamExt;
 use http::Method;
 use kefu_core::model::{Agent, AgentQuery, AgentUpdate, NewAgent, Role};
 use kefu_core::paging::{Page, Pager};
-use kefu_core::{AgentAdmin, Error, Operation, RecordStream, Result, Secret, Vendor, validate};
-use kefu_http::{WireRequest, is_ambiguous_write_failure};
+use kefu_core::{AgentAdmin, Error, Operation, RecordStream, Result, Secret, validate};
+use kefu_http::{Effect, WireRequest};
 
-use crate::client::{EasemobClient, Failed};
+use crate::client::EasemobClient;
 use crate::decode;
 use crate::roles::role_id;
 use crate::wire::{AgentUpdateBody, NewAgentBody, PasswordBody, UsernameBody};
@@ -45,17 +45,12 @@ fn check_digits(field: &'static str, value: Option<&str>) -> Result<()> {
 impl EasemobClient {
     async fn agents_page(&self, page: u32, size: u32, key_value: &str) -> Result<Page<Agent>> {
         let zone = self.zone();
-        let build = || {
-            WireRequest::get(Operation::ListAgents, self.tenant_path("agents"))
-                .query("page", page.to_string())
-                .query("size", size.to_string())
-                // Marked required (Y) by the table: sent, empty, when not searching.
-                .query("keyValue", key_value)
-        };
-        self.call(Operation::ListAgents, build, |r| {
-            decode::agents_page(r, zone)
-        })
-        .await
+        let request = WireRequest::get(Operation::ListAgents, self.tenant_path("agents"))
+            .query("page", page.to_string())
+            .query("size", size.to_string())
+            // Marked required (Y) by the table: sent, empty, when not searching.
+            .query("keyValue", key_value);
+        self.call(request, |r| decode::agents_page(r, zone)).await
     }
 
     /// The agent whose login is `email`, by searching for it.
@@ -73,32 +68,26 @@ impl EasemobClient {
         Ok(None)
     }
 
-    /// After an add whose outcome is unknown: success only if the agent is
-    /// there as asked. A differing agent may predate the call, so it proves
-    /// nothing; an absent one may still be on its way.
-    async fn reconcile_add(&self, asked: &NewAgent, failure: Error) -> Result<Option<Agent>> {
-        let unknown = |message: String| Error::OutcomeUnknown {
-            vendor: Vendor::Easemob,
-            operation: Operation::AddAgent,
-            message,
-        };
-        match self.find_agent(&asked.email).await {
-            Ok(Some(found)) if matches_new(&found, asked) => {
-                tracing::info!("easemob add_agent: answer lost, but the agent is there as asked");
-                Ok(Some(found))
-            }
-            Ok(Some(_)) => Err(unknown(format!(
-                "the add failed ({failure}); an agent {} exists but differs from the one asked",
+    /// What became of an add whose answer was lost: the agent there as
+    /// asked is the add's effect; one that differs may predate the call.
+    async fn added_effect(&self, asked: &NewAgent) -> Result<Effect<Option<Agent>>> {
+        Ok(match self.find_agent(&asked.email).await? {
+            Some(found) if matches_new(&found, asked) => Effect::Seen(Some(found)),
+            Some(_) => Effect::Conflicting(format!(
+                "an agent {} exists but differs from the one asked",
                 asked.email
-            ))),
-            Ok(None) => Err(unknown(format!(
-                "the add failed ({failure}) and the agent {} is not there (yet)",
-                asked.email
-            ))),
-            Err(e) => Err(unknown(format!(
-                "the add failed ({failure}) and looking the agent up failed too ({e})"
-            ))),
-        }
+            )),
+            None => Effect::NotSeen,
+        })
+    }
+
+    /// What became of a delete whose answer was lost: the agent gone is its
+    /// effect.
+    async fn deleted_effect(&self, email: &str) -> Result<Effect<()>> {
+        Ok(match self.find_agent(email).await? {
+            None => Effect::Seen(()),
+            Some(_) => Effect::NotSeen,
+        })
     }
 
     /// A PUT whose body sets a state (not a toggle), so repeating it after a
@@ -109,12 +98,10 @@ impl EasemobClient {
         rest: &str,
         body: &(impl serde::Serialize + Sync),
     ) -> Result<()> {
-        let build = || {
-            WireRequest::new(op, Method::PUT, self.tenant_path(rest))
-                .json(body)
-                .idempotent(true)
-        };
-        self.call(op, build, decode::acknowledged).await
+        let request = WireRequest::new(op, Method::PUT, self.tenant_path(rest))
+            .json(body)
+            .idempotent(true);
+        self.call(request, decode::acknowledged).await
     }
 }
 
@@ -147,8 +134,9 @@ impl AgentAdmin for EasemobClient {
     }
 
     /// POST `/api/tenants/{tenantId}/agent`. Never retried blindly: when the
-    /// answer is lost, the agent is looked up and the call succeeds only if
-    /// it is there as asked, else [`Error::OutcomeUnknown`].
+    /// answer is lost, the agent is looked up (`kefu_http::reconcile`): there
+    /// as asked is success, absent is the original failure (safe to repeat),
+    /// another agent under that login is [`Error::OutcomeUnknown`].
     async fn add_agent(&self, agent: &NewAgent) -> Result<Option<Agent>> {
         check_username(&agent.email)?;
         validate::non_empty("nicename", &agent.nickname)?;
@@ -173,18 +161,13 @@ impl AgentAdmin for EasemobClient {
             max_service_session_count: agent.max_sessions.to_string(),
         };
         let zone = self.zone();
-        let build =
-            || WireRequest::post(Operation::AddAgent, self.tenant_path("agent")).json(&body);
-        match self
-            .call_write(Operation::AddAgent, build, |r| decode::added_agent(r, zone))
-            .await
-        {
-            Ok(added) => Ok(added),
-            Err(Failed::Sent(e)) if is_ambiguous_write_failure(&e) => {
-                self.reconcile_add(agent, e).await
-            }
-            Err(failed) => Err(failed.into_error()),
-        }
+        let request = WireRequest::post(Operation::AddAgent, self.tenant_path("agent")).json(&body);
+        self.write(
+            request,
+            |r| decode::added_agent(r, zone),
+            Some(|| self.added_effect(agent)),
+        )
+        .await
     }
 
     /// PUT `/api/tenants/{tenantId}/agent` with `username` and only the
@@ -211,38 +194,23 @@ impl AgentAdmin for EasemobClient {
 
     /// DELETE `/api/tenants/{tenantId}/agent` with the JSON body
     /// `{"username": ...}`. Not retried blindly (a repeat would answer
-    /// API_104); when the answer is lost, an agent that is gone is success.
+    /// API_104); when the answer is lost, an agent that is gone is success,
+    /// one still there the original failure (`kefu_http::reconcile`).
     async fn delete_agent(&self, email: &str) -> Result<()> {
         check_username(email)?;
         let body = UsernameBody { username: email };
-        let build = || {
-            WireRequest::new(
-                Operation::DeleteAgent,
-                Method::DELETE,
-                self.tenant_path("agent"),
-            )
-            .json(&body)
-        };
-        match self
-            .call_write(Operation::DeleteAgent, build, decode::acknowledged)
-            .await
-        {
-            Ok(()) => Ok(()),
-            Err(Failed::Sent(e)) if is_ambiguous_write_failure(&e) => {
-                match self.find_agent(email).await {
-                    Ok(None) => Ok(()),
-                    Ok(Some(_)) => Err(e),
-                    Err(lookup) => Err(Error::OutcomeUnknown {
-                        vendor: Vendor::Easemob,
-                        operation: Operation::DeleteAgent,
-                        message: format!(
-                            "the delete failed ({e}) and looking the agent up failed too ({lookup})"
-                        ),
-                    }),
-                }
-            }
-            Err(failed) => Err(failed.into_error()),
-        }
+        let request = WireRequest::new(
+            Operation::DeleteAgent,
+            Method::DELETE,
+            self.tenant_path("agent"),
+        )
+        .json(&body);
+        self.write(
+            request,
+            decode::acknowledged,
+            Some(|| self.deleted_effect(email)),
+        )
+        .await
     }
 
     /// PUT `/api/tenants/{tenantId}/agent/enable`.

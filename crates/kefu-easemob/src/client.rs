@@ -1,6 +1,7 @@
 //! The client, its builder and its settings.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use kefu_core::time::Zone;
@@ -8,7 +9,7 @@ use kefu_core::{
     Capabilities, Clock, Error, Operation, Provider, Result, Secret, SystemClock, TenantAdmin,
     Vendor,
 };
-use kefu_http::{Transport, TransportConfig, WireRequest, WireResponse, parse_base_url};
+use kefu_http::{Effect, Transport, TransportConfig, WireRequest, WireResponse, parse_base_url};
 
 use kefu_core::shared::{Fallback, SharedStore};
 
@@ -118,7 +119,8 @@ impl EasemobClient {
         format!("/api/tenants/{}/{rest}", self.inner.tenant_id)
     }
 
-    /// Sends the request `build` makes, with a token, decoding the answer.
+    /// Sends `request` with a token and decodes the answer: the one way
+    /// every call goes (the same shape as every vendor crate's `call`).
     ///
     /// A token the vendor refuses (`API_002`; the document warns one may die
     /// before its `expireTime`) is dropped, if it is still the cached one,
@@ -126,36 +128,57 @@ impl EasemobClient {
     /// call was not carried out, so repeating even a write is safe.
     pub(crate) async fn call<T>(
         &self,
-        op: Operation,
-        build: impl Fn() -> WireRequest,
+        request: WireRequest,
         decode: impl Fn(&WireResponse) -> Result<T>,
     ) -> Result<T> {
-        self.call_write(op, build, decode)
-            .await
-            .map_err(Failed::into_error)
+        self.send(request, decode).await.map_err(Failed::into_error)
     }
 
-    /// [`EasemobClient::call`], telling a failure before the request went
-    /// out (getting a token failed) from one after: only the latter can
-    /// leave a write's outcome unknown.
-    pub(crate) async fn call_write<T>(
+    /// [`EasemobClient::call`] for a write the transport may not repeat: a
+    /// failure that leaves its outcome open is settled by `lookup`, by the
+    /// one policy of [`kefu_http::reconcile`]. A failure before the request
+    /// went out (no token could be had) is returned as is.
+    pub(crate) async fn write<T, F, Fut>(
         &self,
-        op: Operation,
-        build: impl Fn() -> WireRequest,
+        request: WireRequest,
+        decode: impl Fn(&WireResponse) -> Result<T>,
+        lookup: Option<F>,
+    ) -> Result<T>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Effect<T>>>,
+    {
+        let op = request.operation;
+        match self.send(request, decode).await {
+            Ok(answer) => Ok(answer),
+            Err(Failed::NotSent(e)) => Err(e),
+            Err(Failed::Sent(e)) => kefu_http::settle(Vendor::Easemob, op, e, lookup).await,
+        }
+    }
+
+    /// Sends `request` with a token, telling a failure before the request
+    /// went out (getting a token failed) from one after: only the latter can
+    /// leave a write's outcome open.
+    async fn send<T>(
+        &self,
+        request: WireRequest,
         decode: impl Fn(&WireResponse) -> Result<T>,
     ) -> Result<T, Failed> {
+        let op = request.operation;
         let tokens = &self.inner.tokens;
         let token = tokens.get(op).await.map_err(Failed::NotSent)?;
-        let request = build().secret_header("Kefu-Token", token.value().clone());
-        match self.inner.transport.call(&request, &decode).await {
+        let first = request
+            .clone()
+            .secret_header("Kefu-Token", token.value().clone());
+        match self.inner.transport.call(&first, &decode).await {
             Err(e) if token_refused(&e) => {
                 tracing::debug!(operation = %op, "easemob refused the token; fetching a new one");
                 tokens.discard(&token).await.map_err(Failed::NotSent)?;
                 let token = tokens.get(op).await.map_err(Failed::NotSent)?;
-                let request = build().secret_header("Kefu-Token", token.value().clone());
+                let again = request.secret_header("Kefu-Token", token.value().clone());
                 self.inner
                     .transport
-                    .call(&request, &decode)
+                    .call(&again, &decode)
                     .await
                     .map_err(Failed::Sent)
             }
@@ -166,7 +189,7 @@ impl EasemobClient {
 
 /// Why a call failed, and whether its request had gone out.
 #[derive(Debug)]
-pub(crate) enum Failed {
+enum Failed {
     /// No token could be had: the request was never sent.
     NotSent(Error),
     /// The request was sent (at least once): the vendor may have acted.
@@ -174,7 +197,7 @@ pub(crate) enum Failed {
 }
 
 impl Failed {
-    pub(crate) fn into_error(self) -> Error {
+    fn into_error(self) -> Error {
         match self {
             Failed::NotSent(e) | Failed::Sent(e) => e,
         }

@@ -37,9 +37,8 @@ impl EasemobClient {
     /// GET `/api/tenants/{tenantId}/roles` (`AgentAdmin::list_roles`).
     pub(crate) async fn fetch_roles(&self) -> Result<Vec<Role>> {
         let zone = self.zone();
-        let build = || WireRequest::get(Operation::ListRoles, self.tenant_path("roles"));
-        self.call(Operation::ListRoles, build, |r| decode::roles(r, zone))
-            .await
+        let request = WireRequest::get(Operation::ListRoles, self.tenant_path("roles"));
+        self.call(request, |r| decode::roles(r, zone)).await
     }
 }
 

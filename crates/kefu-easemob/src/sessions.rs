@@ -130,20 +130,15 @@ impl EasemobClient {
         params: &[(String, String)],
     ) -> Result<Page<Session>> {
         let zone = self.zone();
-        let build = || {
-            params.iter().fold(
-                WireRequest::get(
-                    Operation::ListSessions,
-                    self.tenant_path("serviceSessionHistorys"),
-                )
-                .query("page", page.to_string()),
-                |r, (name, value)| r.query(name, value),
+        let request = params.iter().fold(
+            WireRequest::get(
+                Operation::ListSessions,
+                self.tenant_path("serviceSessionHistorys"),
             )
-        };
-        self.call(Operation::ListSessions, build, |r| {
-            decode::sessions_page(r, zone)
-        })
-        .await
+            .query("page", page.to_string()),
+            |r, (name, value)| r.query(name, value),
+        );
+        self.call(request, |r| decode::sessions_page(r, zone)).await
     }
 }
 

@@ -10,7 +10,8 @@
 //! decoder that turns the [`WireResponse`] into a record or a typed
 //! [`kefu_core::Error`], and the transport decides whether a failure may be
 //! retried: reads and requests that provably never left are; a write whose
-//! outcome is unknown never is.
+//! outcome is unknown never is, and is settled by looking its effect up
+//! ([`reconcile`], one policy for every vendor).
 
 pub mod endpoint;
 pub mod lenient;
@@ -18,6 +19,7 @@ pub mod meter;
 pub mod observe;
 pub mod pacer;
 pub mod policy;
+pub mod reconcile;
 pub mod record;
 pub mod redact;
 pub mod request;
@@ -28,6 +30,7 @@ pub use endpoint::parse_base_url;
 pub use observe::{Exchange, ExchangeObserver, Hooks};
 pub use pacer::Pacer;
 pub use policy::{RetryPolicy, TransportConfig};
+pub use reconcile::{Effect, no_lookup, settle};
 pub use record::FolderRecorder;
 pub use request::{WireRequest, WireResponse};
 pub use transport::{Transport, is_ambiguous_write_failure, status_error};

@@ -63,6 +63,6 @@ impl SobotClient {
             .pace_retries(s.chat_pacer.clone())
             .json(&body);
         let zone = s.zone;
-        self.call(&request, |b| decode::chats(b, zone)).await
+        self.call(request, |b| decode::chats(b, zone)).await
     }
 }

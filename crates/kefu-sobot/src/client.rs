@@ -1,6 +1,7 @@
 //! The client, its builder and its settings.
 
 use std::fmt;
+use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,9 @@ use kefu_core::time::Zone;
 use kefu_core::{
     Capabilities, Clock, Error, Operation, Provider, Result, Secret, SystemClock, Vendor, validate,
 };
-use kefu_http::{Pacer, Transport, TransportConfig, WireRequest, WireResponse, parse_base_url};
+use kefu_http::{
+    Effect, Pacer, Transport, TransportConfig, WireRequest, WireResponse, parse_base_url,
+};
 
 use crate::sign::{ReportSign, ReportSigner};
 
@@ -459,18 +462,41 @@ impl SobotClient {
         }
     }
 
-    /// Sends `request` through the shared transport.
+    /// Sends `request` and decodes the answer: the one way every call goes
+    /// (the same shape as every vendor crate's `call`). `decode` reads the
+    /// body once Sobot's envelope (`ret_code`/`status`) said success.
     pub(crate) async fn call<T>(
         &self,
-        request: &WireRequest,
+        request: WireRequest,
         decode: impl Fn(&[u8]) -> Result<T>,
     ) -> Result<T> {
         self.shared
             .transport
-            .call(request, |response: &WireResponse| {
+            .call(&request, |response: &WireResponse| {
                 crate::wire::answer(response, &decode)
             })
             .await
+    }
+
+    /// [`SobotClient::call`] for a write the transport may not repeat: a
+    /// failure that leaves its outcome open is settled by `lookup` (`None`
+    /// where Sobot has no way to look the effect up), by the one policy of
+    /// [`kefu_http::reconcile`].
+    pub(crate) async fn write<T, F, Fut>(
+        &self,
+        request: WireRequest,
+        decode: impl Fn(&[u8]) -> Result<T>,
+        lookup: Option<F>,
+    ) -> Result<T>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Effect<T>>>,
+    {
+        let op = request.operation;
+        match self.call(request, decode).await {
+            Ok(answer) => Ok(answer),
+            Err(e) => kefu_http::settle(Vendor::Sobot, op, e, lookup).await,
+        }
     }
 }
 

@@ -38,7 +38,7 @@ impl SobotClient {
             .secret_query("token", platform_token(&s.union_code, &ts, &s.union_key))
             .query("startTime", window.0.timestamp_millis().to_string())
             .query("endTime", window.1.timestamp_millis().to_string());
-        let entries = self.call(&request, decode::staff_logs).await?;
+        let entries = self.call(request, decode::staff_logs).await?;
         Ok(stitch(window, entries))
     }
 }
@@ -71,7 +71,7 @@ impl Reports for SobotClient {
         let request = WireRequest::post(Operation::AgentStats, STAFF_JOB_LIST)
             .idempotent(true)
             .json(&body);
-        self.call(&request, decode::agent_stats).await
+        self.call(request, decode::agent_stats).await
     }
 
     /// tenantExportData: type 7 (sessions) or 8 (response times) of `date`.
@@ -98,7 +98,7 @@ impl Reports for SobotClient {
             .idempotent(true)
             .json(&body);
         let zone = s.zone;
-        self.call(&request, |b| decode::report_export(b, kind, zone))
+        self.call(request, |b| decode::report_export(b, kind, zone))
             .await
     }
 

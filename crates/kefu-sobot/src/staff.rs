@@ -4,8 +4,8 @@
 
 use async_trait::async_trait;
 use kefu_core::model::{Agent, AgentUpdate, NewAgent, Role};
-use kefu_core::{AgentAdmin, Error, Operation, Result, Vendor, validate};
-use kefu_http::{WireRequest, is_ambiguous_write_failure};
+use kefu_core::{AgentAdmin, Error, Operation, Result, validate};
+use kefu_http::{WireRequest, no_lookup};
 use serde_json::Value;
 
 use crate::SobotClient;
@@ -78,7 +78,7 @@ fn no_agent_number(agent_number: Option<&String>) -> Result<()> {
 impl AgentAdmin for SobotClient {
     /// addServiceInfoConfim.json in the client's merchant. Not idempotent: a
     /// failure that may have been carried out is `OutcomeUnknown` (there is
-    /// no endpoint to look staff up).
+    /// no endpoint to look staff up; `kefu_http::reconcile`).
     async fn add_agent(&self, agent: &NewAgent) -> Result<Option<Agent>> {
         let customer_code = self.require_tenant()?;
         validate::email("email", &agent.email)?;
@@ -117,17 +117,10 @@ impl AgentAdmin for SobotClient {
         let request = WireRequest::post(Operation::AddAgent, ADD_STAFF)
             .idempotent(false)
             .json(&body);
-        match self.call(&request, decode::ack).await {
-            Ok(()) => Ok(None),
-            Err(e) if is_ambiguous_write_failure(&e) => Err(Error::OutcomeUnknown {
-                vendor: Vendor::Sobot,
-                operation: Operation::AddAgent,
-                message: format!(
-                    "{e}; Sobot has no staff lookup, check the merchant's staff before retrying"
-                ),
-            }),
-            Err(e) => Err(e),
-        }
+        // Sobot has no staff lookup: an open outcome stays open.
+        self.write(request, decode::ack, no_lookup())
+            .await
+            .map(|()| None)
     }
 
     /// updateServiceInfoConfim.json. The vendor requires `serviceNick`,
@@ -184,7 +177,7 @@ impl AgentAdmin for SobotClient {
         let request = WireRequest::post(Operation::UpdateAgent, UPDATE_STAFF)
             .idempotent(true)
             .json(&body);
-        self.call(&request, decode::ack).await
+        self.call(request, decode::ack).await
     }
 
     /// deleteServiceInfoConfim. Not idempotent for the transport: a repeat
@@ -205,14 +198,7 @@ impl AgentAdmin for SobotClient {
         let request = WireRequest::post(Operation::DeleteAgent, DELETE_STAFF)
             .idempotent(false)
             .json(&body);
-        match self.call(&request, decode::ack).await {
-            Err(e) if is_ambiguous_write_failure(&e) => Err(Error::OutcomeUnknown {
-                vendor: Vendor::Sobot,
-                operation: Operation::DeleteAgent,
-                message: e.to_string(),
-            }),
-            other => other,
-        }
+        self.write(request, decode::ack, no_lookup()).await
     }
 
     /// The four fixed roles; no I/O.

@@ -8,8 +8,8 @@ use kefu_core::model::{
     AppKey, NewTenant, Tenant, TenantCreated, TenantQuery, TenantSearch, TenantStatus, TenantUpdate,
 };
 use kefu_core::paging::{Page, Pager};
-use kefu_core::{Error, Operation, RecordStream, Result, TenantAdmin, Vendor, validate};
-use kefu_http::{WireRequest, is_ambiguous_write_failure};
+use kefu_core::{Error, Operation, RecordStream, Result, TenantAdmin, validate};
+use kefu_http::{Effect, WireRequest};
 
 use crate::SobotClient;
 use crate::decode::{self, TenantPage};
@@ -98,7 +98,7 @@ impl SobotClient {
             .idempotent(true)
             .json(&body);
         let zone = s.zone;
-        self.call(&request, |b| decode::tenant_page(b, zone)).await
+        self.call(request, |b| decode::tenant_page(b, zone)).await
     }
 
     /// Looks a tenant up by its customerCode (search type 4, "完全匹配").
@@ -195,10 +195,12 @@ impl TenantAdmin for SobotClient {
         let request = WireRequest::post(Operation::AddTenant, ADD_TENANT)
             .idempotent(false)
             .json(&body);
-        match self.call(&request, decode::tenant_created).await {
-            Err(e) if is_ambiguous_write_failure(&e) => self.reconcile_add(tenant, e).await,
-            other => other,
-        }
+        self.write(
+            request,
+            decode::tenant_created,
+            Some(|| self.added_effect(tenant)),
+        )
+        .await
     }
 
     /// updateTenant.json. Idempotent: it sets absolute values, so repeating
@@ -225,7 +227,7 @@ impl TenantAdmin for SobotClient {
         let request = WireRequest::post(Operation::UpdateTenant, UPDATE_TENANT)
             .idempotent(true)
             .json(&body);
-        self.call(&request, decode::ack).await
+        self.call(request, decode::ack).await
     }
 
     /// getBatchAppKey.
@@ -249,20 +251,19 @@ impl TenantAdmin for SobotClient {
             .idempotent(true)
             .json(&body);
         let union_code = s.union_code.clone();
-        self.call(&request, |b| decode::app_keys(b, &union_code))
+        self.call(request, |b| decode::app_keys(b, &union_code))
             .await
     }
 }
 
 impl SobotClient {
-    /// After an add whose outcome is unknown: the tenant found by its
-    /// customerCode means it happened; proven absent, the original
-    /// (retryable) error stands, since repeating is then safe and a
-    /// duplicate would be refused with "customerCode 已存在!" anyway.
-    async fn reconcile_add(&self, tenant: &NewTenant, original: Error) -> Result<TenantCreated> {
-        tracing::debug!(error = %original, "addTenant.json outcome unknown; reconciling by customerCode");
-        match self.find_tenant(&tenant.customer_code).await {
-            Ok(Some(found))
+    /// What became of an add whose answer was lost: the tenant listed under
+    /// its customerCode with the email asked is the add's effect; with
+    /// another email it may predate the call. Proven absent, repeating is
+    /// safe (a duplicate would be refused with "customerCode 已存在!").
+    async fn added_effect(&self, tenant: &NewTenant) -> Result<Effect<TenantCreated>> {
+        Ok(match self.find_tenant(&tenant.customer_code).await? {
+            Some(found)
                 if found
                     .email
                     .as_deref()
@@ -270,29 +271,17 @@ impl SobotClient {
             {
                 let mut extra = kefu_core::Extra::new();
                 extra.insert("reconciled".to_owned(), serde_json::Value::Bool(true));
-                Ok(TenantCreated {
+                Effect::Seen(TenantCreated {
                     app_key: found.app_key,
                     contact_name: found.contact_name,
                     company_id: Some(found.company_id).filter(|c| !c.is_empty()),
                     extra,
                 })
             }
-            Ok(Some(_)) => Err(Error::OutcomeUnknown {
-                vendor: Vendor::Sobot,
-                operation: Operation::AddTenant,
-                message: format!(
-                    "{original}; a tenant with this customerCode exists but with another email, so it is not known \
-                     whether this call created it"
-                ),
-            }),
-            Ok(None) => Err(original),
-            Err(lookup) => Err(Error::OutcomeUnknown {
-                vendor: Vendor::Sobot,
-                operation: Operation::AddTenant,
-                message: format!(
-                    "{original}; looking the tenant up afterwards failed too: {lookup}"
-                ),
-            }),
-        }
+            Some(_) => Effect::Conflicting(
+                "a tenant with this customerCode exists but with another email".to_owned(),
+            ),
+            None => Effect::NotSeen,
+        })
     }
 }
