@@ -128,7 +128,9 @@ impl AgentAdmin for EasemobClient {
             Pager::new(kefu_core::Vendor::Easemob, 0, size).stream(move |page| {
                 let client = client.clone();
                 let key_value = key_value.clone();
-                async move { client.agents_page(page, size, &key_value).await }
+                kefu_http::on_task(kefu_core::Vendor::Easemob, async move {
+                    client.agents_page(page, size, &key_value).await
+                })
             }),
         )
     }

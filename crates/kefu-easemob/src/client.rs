@@ -13,9 +13,9 @@ use kefu_http::{Effect, Transport, TransportConfig, WireRequest, WireResponse, p
 
 use kefu_core::shared::{Fallback, SharedStore};
 
+use crate::auth::shared::SharedTokenStore;
+use crate::auth::{Credentials, MemoryTokenStore, TokenStore, Tokens};
 use crate::error_map::TOKEN_INVALID;
-use crate::shared_token::SharedTokenStore;
-use crate::token::{Credentials, MemoryTokenStore, TokenStore, Tokens};
 
 /// `KEFU_EASEMOB_BASE_URL`: the API host (default [`DEFAULT_BASE_URL`]).
 pub const ENV_BASE_URL: &str = "KEFU_EASEMOB_BASE_URL";

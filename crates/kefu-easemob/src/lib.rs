@@ -38,6 +38,7 @@
 //! ```
 
 mod agents;
+mod auth;
 mod client;
 pub mod decode;
 mod descriptor;
@@ -45,17 +46,15 @@ mod error_map;
 mod reports;
 mod roles;
 mod sessions;
-mod shared_token;
-mod token;
 mod walk;
 mod wire;
 
 pub use agents::{DEFAULT_AGENT_PAGE_SIZE, MAX_AGENT_PAGE_SIZE};
+pub use auth::shared::{REFRESH_LEASE, REFRESH_WAIT, SharedTokenStore};
+pub use auth::{AccessToken, MAX_TOKEN_LIFETIME, MemoryTokenStore, TokenStore};
 pub use client::{
     DEFAULT_BASE_URL, DEFAULT_PAGE_CONCURRENCY, ENV_BASE_URL, ENV_CLIENT_ID, ENV_PAGE_CONCURRENCY,
     ENV_SECRET_ID, ENV_TENANT_ID, ENV_ZONE, EasemobBuilder, EasemobClient,
 };
 pub use descriptor::DESCRIPTOR;
 pub use sessions::MAX_SESSION_PAGE_SIZE;
-pub use shared_token::{REFRESH_LEASE, REFRESH_WAIT, SharedTokenStore};
-pub use token::{AccessToken, MAX_TOKEN_LIFETIME, MemoryTokenStore, TokenStore};

@@ -137,7 +137,11 @@ pub(crate) fn sessions(
             };
             let client = first.client.clone();
             stream::iter(slices)
-                .map(move |w| SliceTask::start(gather(client.clone(), plan.clone(), w)))
+                // Each slice in a task of its own (`kefu_http::on_task`): the slices
+                // in flight decode side by side on the runtime's worker threads.
+                .map(move |w| {
+                    kefu_http::on_task(Vendor::Easemob, gather(client.clone(), plan.clone(), w))
+                })
                 .buffered(concurrency)
                 .flat_map(|gathered| -> PageStream {
                     match gathered {
@@ -241,48 +245,6 @@ async fn gather(
         out.extend(walk.step().await?);
     }
     Ok((out, (!walk.done).then_some(walk)))
-}
-
-/// A slice read in a task of its own, so the slices in flight decode side
-/// by side on the runtime's worker threads; aborted when dropped (the
-/// reader stopped).
-struct SliceTask(tokio::task::JoinHandle<Result<(Vec<Session>, Option<Walk>)>>);
-
-impl SliceTask {
-    fn start(
-        gather: impl Future<Output = Result<(Vec<Session>, Option<Walk>)>> + Send + 'static,
-    ) -> Self {
-        Self(tokio::spawn(gather))
-    }
-}
-
-impl Future for SliceTask {
-    type Output = Result<(Vec<Session>, Option<Walk>)>;
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        std::pin::Pin::new(&mut self.0)
-            .poll(cx)
-            .map(|done| match done {
-                Ok(gathered) => gathered,
-                // A panic stays a panic, as if the slice had been read here.
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(_) => Err(Error::Transport {
-                    vendor: Vendor::Easemob,
-                    message: "the runtime shut down while sessions were being read".to_owned(),
-                    source: None,
-                    not_sent: false,
-                }),
-            })
-    }
-}
-
-impl Drop for SliceTask {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 /// The time of the earliest (`latest`: the latest) session in `w`.

@@ -23,6 +23,7 @@ pub mod reconcile;
 pub mod record;
 pub mod redact;
 pub mod request;
+pub mod task;
 pub mod transport;
 pub mod vendor;
 
@@ -33,5 +34,6 @@ pub use policy::{RetryPolicy, TransportConfig};
 pub use reconcile::{Effect, no_lookup, settle};
 pub use record::FolderRecorder;
 pub use request::{WireRequest, WireResponse};
+pub use task::on_task;
 pub use transport::{Transport, is_ambiguous_write_failure, status_error};
 pub use vendor::VendorDescriptor;

@@ -15,7 +15,7 @@ use kefu_http::{
     Effect, Pacer, Transport, TransportConfig, WireRequest, WireResponse, parse_base_url,
 };
 
-use crate::sign::{ReportSign, ReportSigner};
+use crate::auth::{ReportSign, ReportSigner};
 
 /// Where Sobot lives unless told otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://www.sobot.com";
@@ -262,7 +262,7 @@ impl SobotBuilder {
     }
 
     /// Replaces the report endpoints' `sign` formula (default
-    /// [`default_report_sign`](crate::sign::default_report_sign),
+    /// [`default_report_sign`](crate::auth::default_report_sign),
     /// `MD5(unionCode+ts+unionKey)`), for when Sobot tells you another.
     pub fn report_sign(mut self, signer: ReportSigner) -> Self {
         self.report_sign = Some(signer);

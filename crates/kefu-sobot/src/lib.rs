@@ -35,25 +35,25 @@
 //! # let _ = keys; Ok(()) }
 //! ```
 
-mod chats;
+mod agents;
+pub mod auth;
 mod client;
 pub mod decode;
 mod descriptor;
 mod error_map;
 pub mod pacing;
 mod reports;
-pub mod sign;
-mod staff;
-mod staff_log;
+mod sessions;
 mod tenants;
+mod walk;
 mod wire;
 
+pub use agents::{ROLES, role_id};
+pub use auth::{ReportSigner, SignInput};
 pub use client::{
     DEFAULT_BASE_URL, DEFAULT_CHAT_PACE, DEFAULT_PAGE_CONCURRENCY, SobotBuilder, SobotClient,
     TsUnit,
 };
 pub use descriptor::{DESCRIPTOR, connected};
-pub use sign::{ReportSigner, SignInput};
-pub use staff::{ROLES, role_id};
-pub use staff_log::windows as week_windows;
 pub use tenants::DEFAULT_TENANT_PAGE_SIZE;
+pub use walk::windows as week_windows;

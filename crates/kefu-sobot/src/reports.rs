@@ -10,9 +10,9 @@ use kefu_core::{Operation, RecordStream, Reports, Result, validate};
 use kefu_http::WireRequest;
 
 use crate::SobotClient;
+use crate::auth::{SignInput, platform_token};
 use crate::decode;
-use crate::sign::{SignInput, platform_token};
-use crate::staff_log::{stitch, window_count, windows};
+use crate::walk::{stitch, window_count, windows};
 use crate::wire::{ExportBody, StaffJobBody};
 
 const STAFF_JOB_LIST: &str = "/tenantpro/tenantReport/tenantStaffJobList";
@@ -121,7 +121,10 @@ impl Reports for SobotClient {
         let entries = stream::iter(windows(from, to))
             .then(move |window| {
                 let client = client.clone();
-                async move { client.staff_log_window(window).await }
+                // Decoded on a task of its own, like every page (`kefu_http::on_task`).
+                kefu_http::on_task(kefu_core::Vendor::Sobot, async move {
+                    client.staff_log_window(window).await
+                })
             })
             .flat_map(|result| match result {
                 Ok(entries) => stream::iter(entries.into_iter().map(Ok).collect::<Vec<_>>()),

@@ -12,8 +12,8 @@ use kefu_core::{Error, Operation, RecordStream, Result, TenantAdmin, validate};
 use kefu_http::{Effect, WireRequest};
 
 use crate::SobotClient;
+use crate::auth::{SignInput, email_token};
 use crate::decode::{self, TenantPage};
-use crate::sign::{SignInput, email_token};
 use crate::wire::{AddTenantBody, AppKeyBody, TenantListBody, UpdateTenantBody};
 
 const TENANT_LIST: &str = "/tenantpro/open/getTenantList";
@@ -140,7 +140,7 @@ impl TenantAdmin for SobotClient {
             .stream(move |page_no| {
                 let client = client.clone();
                 let filter = filter.clone();
-                async move {
+                kefu_http::on_task(kefu_core::Vendor::Sobot, async move {
                     let page = client.tenant_page(&filter, page_no).await?;
                     let last = match page.page_count {
                         Some(count) => page_no >= count,
@@ -155,7 +155,7 @@ impl TenantAdmin for SobotClient {
                         count: page.total_count,
                         items: page.items,
                     })
-                }
+                })
             })
             // The document does not say in which order getTenantList lists. If
             // the vendor lists newest first, a tenant opened while we page shifts

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use kefu_core::model::ReportKind;
 use kefu_core::{ErrorKind, Reports, TenantAdmin};
 use kefu_sobot::TsUnit;
-use kefu_sobot::sign::{SignInput, md5_hex};
+use kefu_sobot::auth::{SignInput, md5_hex};
 use serde_json::json;
 
 use crate::common::{builder, refusal, setup};

@@ -2,6 +2,8 @@
 //! refreshed ahead of its `expireTime`, fetched once however many calls are
 //! waiting (single flight), and dropped when the vendor refuses it.
 
+pub mod shared;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -12,8 +14,8 @@ use chrono::{DateTime, Utc};
 use kefu_core::{Clock, Error, Operation, Result, Secret};
 use kefu_http::{Transport, WireRequest};
 
+use crate::auth::shared::{Turn, refresh_turn};
 use crate::decode;
-use crate::shared_token::{Turn, refresh_turn};
 use crate::wire::TokenRequest;
 
 /// How long before expiry a token is replaced: five minutes, or a tenth of
@@ -213,7 +215,7 @@ impl Tokens {
             transport.base_url(),
             credentials.tenant_id,
             credentials.client_id,
-            crate::shared_token::secret_fingerprint(&credentials.secret_id)
+            crate::auth::shared::secret_fingerprint(&credentials.secret_id)
         );
         Self {
             store,

@@ -16,7 +16,7 @@ use kefu_core::shared::{SharedStore, StoreError, lock_owner};
 use kefu_core::{Clock, Error, Result, Secret, SystemClock};
 use serde::{Deserialize, Serialize};
 
-use crate::token::{AccessToken, TokenStore};
+use crate::auth::{AccessToken, TokenStore};
 
 /// How long a refresh lease lasts: longer than a token fetch takes (its
 /// retries included), short enough that a crashed holder blocks little.

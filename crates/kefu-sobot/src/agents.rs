@@ -9,8 +9,8 @@ use kefu_http::{WireRequest, no_lookup};
 use serde_json::Value;
 
 use crate::SobotClient;
+use crate::auth::email_token;
 use crate::decode;
-use crate::sign::email_token;
 use crate::wire::{AddStaffBody, DeleteStaffBody, UpdateStaffBody};
 
 const ADD_STAFF: &str = "/tenantpro/open/addServiceInfoConfim.json";

@@ -6,8 +6,8 @@ use kefu_core::{Error, Operation, Result, SessionHistory, validate};
 use kefu_http::WireRequest;
 
 use crate::SobotClient;
+use crate::auth::chat_token;
 use crate::decode;
-use crate::sign::chat_token;
 use crate::wire::ChatBody;
 
 const CHAT_INDEX_PAGE: &str = "/chat-third/tenant/5/user/chatIndexPage";
