@@ -9,6 +9,7 @@ use kefu_core::{
     Capabilities, Clock, Error, Operation, Provider, Result, Secret, SystemClock, TenantAdmin,
     Vendor,
 };
+use kefu_http::settings::{Unparsed, reason, required, required_secret};
 use kefu_http::{Effect, Transport, TransportConfig, WireRequest, WireResponse, parse_base_url};
 
 use kefu_core::shared::{Fallback, SharedStore};
@@ -240,8 +241,8 @@ pub struct EasemobBuilder {
     shared_store: Option<Arc<dyn SharedStore>>,
     page_concurrency: Option<usize>,
     clock: Option<Arc<dyn Clock>>,
-    /// Values read by [`EasemobBuilder::from_lookup`] that did not parse, by key.
-    unparsed: Vec<(&'static str, String)>,
+    /// Values read by [`EasemobBuilder::from_lookup`] that did not parse.
+    unparsed: Unparsed,
 }
 
 impl EasemobBuilder {
@@ -259,25 +260,21 @@ impl EasemobBuilder {
             secret_id: get(ENV_SECRET_ID).map(Secret::new),
             ..Self::default()
         };
-        if let Some(text) = get(ENV_ZONE) {
-            match text.parse::<Zone>() {
-                Ok(zone) => b.zone = Some(zone),
-                Err(_) => b
-                    .unparsed
-                    .push((ENV_ZONE, format!("{text:?} is not a UTC offset like UTC+8"))),
-            }
-        }
-        if let Some(text) = get(ENV_PAGE_CONCURRENCY) {
-            match kefu_core::paging::parse_concurrency(ENV_PAGE_CONCURRENCY, &text) {
-                Ok(n) => b.page_concurrency = Some(n),
-                Err(e) => b.unparsed.push((ENV_PAGE_CONCURRENCY, config_reason(e))),
-            }
-        }
+        let u = &mut b.unparsed;
+        b.zone = u.read(ENV_ZONE, get(ENV_ZONE), |text| {
+            text.parse::<Zone>()
+                .map_err(|_| format!("{text:?} is not a UTC offset like UTC+8"))
+        });
+        b.page_concurrency = u.read(ENV_PAGE_CONCURRENCY, get(ENV_PAGE_CONCURRENCY), |text| {
+            kefu_core::paging::parse_concurrency(ENV_PAGE_CONCURRENCY, text).map_err(|e| reason(&e))
+        });
         b
     }
 
+    /// Applies a setting given by hand: the last setting of `key` wins, so
+    /// an unparsable environment value it replaces no longer fails `build`.
     fn set(mut self, key: &'static str, f: impl FnOnce(&mut Self)) -> Self {
-        self.unparsed.retain(|(k, _)| *k != key);
+        self.unparsed.forget(key);
         f(&mut self);
         self
     }
@@ -352,25 +349,20 @@ impl EasemobBuilder {
 
     /// The client, or [`Error::Config`] naming the setting that is missing or wrong.
     pub fn build(self) -> Result<EasemobClient> {
-        if let Some((key, reason)) = self.unparsed.into_iter().next() {
-            return Err(Error::config(key, reason));
-        }
+        self.unparsed.check()?;
         let base = parse_base_url(
             ENV_BASE_URL,
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
         )?;
-        let tenant_id = required(ENV_TENANT_ID, self.tenant_id)?.trim().to_owned();
+        let tenant_id = required(ENV_TENANT_ID, self.tenant_id)?;
         if !tenant_id.bytes().all(|b| b.is_ascii_digit()) || tenant_id.parse::<u64>().is_err() {
             return Err(Error::config(
                 ENV_TENANT_ID,
                 format!("{tenant_id:?} is not a tenant id (digits)"),
             ));
         }
-        let client_id = required(ENV_CLIENT_ID, self.client_id)?.trim().to_owned();
-        let secret_id = self
-            .secret_id
-            .filter(|s| !s.expose().trim().is_empty())
-            .ok_or_else(|| Error::config(ENV_SECRET_ID, "is not set"))?;
+        let client_id = required(ENV_CLIENT_ID, self.client_id)?;
+        let secret_id = required_secret(ENV_SECRET_ID, self.secret_id)?;
         let transport = Transport::new(Vendor::Easemob, base, self.transport.unwrap_or_default())?;
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let store: Arc<dyn TokenStore> = match (self.shared_store, self.token_store) {
@@ -402,20 +394,6 @@ impl EasemobBuilder {
                 tokens,
             }),
         })
-    }
-}
-
-fn required(key: &'static str, value: Option<String>) -> Result<String> {
-    value
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| Error::config(key, "is not set"))
-}
-
-/// The reason of a configuration error, without the key it names.
-fn config_reason(e: Error) -> String {
-    match e {
-        Error::Config { reason, .. } => reason,
-        other => other.to_string(),
     }
 }
 

@@ -23,6 +23,7 @@ pub mod reconcile;
 pub mod record;
 pub mod redact;
 pub mod request;
+pub mod settings;
 pub mod task;
 pub mod transport;
 pub mod vendor;

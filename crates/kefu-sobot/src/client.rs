@@ -11,6 +11,7 @@ use kefu_core::time::Zone;
 use kefu_core::{
     Capabilities, Clock, Error, Operation, Provider, Result, Secret, SystemClock, Vendor, validate,
 };
+use kefu_http::settings::{Unparsed, reason, required, required_secret};
 use kefu_http::{
     Effect, Pacer, Transport, TransportConfig, WireRequest, WireResponse, parse_base_url,
 };
@@ -81,9 +82,9 @@ pub struct SobotBuilder {
     page_concurrency: Option<usize>,
     max_requests: Option<u64>,
     report_sign: Option<ReportSigner>,
-    /// Settings from the environment that did not parse, in the order they
-    /// were read; `build` reports the first. Setting one by hand clears it.
-    unparsed: Vec<(&'static str, String)>,
+    /// Settings from the environment that did not parse; `build` reports
+    /// the first. Setting one by hand clears it.
+    unparsed: Unparsed,
 }
 
 impl fmt::Debug for SobotBuilder {
@@ -129,43 +130,38 @@ impl SobotBuilder {
         b.union_key = get("KEFU_SOBOT_UNION_KEY").map(Secret::new);
         b.email = get("KEFU_SOBOT_EMAIL");
         b.customer_code = get("KEFU_SOBOT_CUSTOMER_CODE");
-        if let Some(unit) = get("KEFU_SOBOT_TS_UNIT") {
-            match unit.parse::<TsUnit>() {
-                Ok(u) => b.ts_unit = Some(u),
-                Err(e) => b.unparsed.push(("KEFU_SOBOT_TS_UNIT", reason(&e))),
-            }
-        }
-        if let Some(zone) = get("KEFU_SOBOT_ZONE") {
-            match zone.parse::<Zone>() {
-                Ok(z) => b.zone = Some(z),
-                Err(e) => b.unparsed.push(("KEFU_SOBOT_ZONE", reason(&e))),
-            }
-        }
-        if let Some(pace) = get("KEFU_SOBOT_CHAT_PACE") {
-            match crate::pacing::parse_pace(&pace) {
-                Ok(p) => b.chat_pace = Some(p),
-                Err(why) => b.unparsed.push(("KEFU_SOBOT_CHAT_PACE", why)),
-            }
-        }
-        if let Some(n) = get("KEFU_SOBOT_PAGE_CONCURRENCY") {
-            match kefu_core::paging::parse_concurrency("KEFU_SOBOT_PAGE_CONCURRENCY", &n) {
-                Ok(n) => b.page_concurrency = Some(n),
-                Err(e) => b.unparsed.push(("KEFU_SOBOT_PAGE_CONCURRENCY", reason(&e))),
-            }
-        }
-        if let Some(n) = get(validate::ENV_MAX_REQUESTS) {
-            match validate::parse_max_requests(validate::ENV_MAX_REQUESTS, &n) {
-                Ok(n) => b.max_requests = Some(n),
-                Err(e) => b.unparsed.push((validate::ENV_MAX_REQUESTS, reason(&e))),
-            }
-        }
+        let u = &mut b.unparsed;
+        b.ts_unit = u.read("KEFU_SOBOT_TS_UNIT", get("KEFU_SOBOT_TS_UNIT"), |t| {
+            t.parse::<TsUnit>().map_err(|e| reason(&e))
+        });
+        b.zone = u.read("KEFU_SOBOT_ZONE", get("KEFU_SOBOT_ZONE"), |t| {
+            t.parse::<Zone>().map_err(|e| reason(&e))
+        });
+        b.chat_pace = u.read(
+            "KEFU_SOBOT_CHAT_PACE",
+            get("KEFU_SOBOT_CHAT_PACE"),
+            crate::pacing::parse_pace,
+        );
+        b.page_concurrency = u.read(
+            "KEFU_SOBOT_PAGE_CONCURRENCY",
+            get("KEFU_SOBOT_PAGE_CONCURRENCY"),
+            |t| {
+                kefu_core::paging::parse_concurrency("KEFU_SOBOT_PAGE_CONCURRENCY", t)
+                    .map_err(|e| reason(&e))
+            },
+        );
+        b.max_requests = u.read(
+            validate::ENV_MAX_REQUESTS,
+            get(validate::ENV_MAX_REQUESTS),
+            |t| validate::parse_max_requests(validate::ENV_MAX_REQUESTS, t).map_err(|e| reason(&e)),
+        );
         b
     }
 
     /// Applies a setting given by hand: the last setting of `key` wins, so
     /// an unparsable environment value it replaces no longer fails `build`.
     fn set(mut self, key: &'static str, f: impl FnOnce(&mut Self)) -> Self {
-        self.unparsed.retain(|(k, _)| *k != key);
+        self.unparsed.forget(key);
         f(&mut self);
         self
     }
@@ -271,18 +267,13 @@ impl SobotBuilder {
 
     /// The client, or the first missing or bad setting.
     pub fn build(self) -> Result<SobotClient> {
-        if let Some((key, why)) = self.unparsed.into_iter().next() {
-            return Err(Error::config(key, why));
-        }
+        self.unparsed.check()?;
         let base = parse_base_url(
             "KEFU_SOBOT_BASE_URL",
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
         )?;
         let union_code = required("KEFU_SOBOT_UNION_CODE", self.union_code)?;
-        let union_key = self
-            .union_key
-            .filter(|k| !k.expose().trim().is_empty())
-            .ok_or_else(|| Error::config("KEFU_SOBOT_UNION_KEY", "is not set"))?;
+        let union_key = required_secret("KEFU_SOBOT_UNION_KEY", self.union_key)?;
         let email = required("KEFU_SOBOT_EMAIL", self.email)?;
         validate::email("KEFU_SOBOT_EMAIL", &email)
             .map_err(|e| Error::config("KEFU_SOBOT_EMAIL", reason(&e)))?;
@@ -315,20 +306,6 @@ impl SobotBuilder {
             }),
             customer_code: self.customer_code.filter(|c| !c.trim().is_empty()),
         })
-    }
-}
-
-fn required(key: &'static str, value: Option<String>) -> Result<String> {
-    value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| Error::config(key, "is not set"))
-}
-
-fn reason(e: &Error) -> String {
-    match e {
-        Error::InvalidInput { reason, .. } | Error::Config { reason, .. } => reason.clone(),
-        other => other.to_string(),
     }
 }
 

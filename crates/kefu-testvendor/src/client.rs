@@ -53,9 +53,7 @@ impl TestVendorBuilder {
                 .as_deref()
                 .unwrap_or(DESCRIPTOR.default_base_url),
         )?;
-        let token = self
-            .token
-            .ok_or_else(|| Error::config(ENV_TOKEN, "is not set"))?;
+        let token = kefu_http::settings::required_secret(ENV_TOKEN, self.token)?;
         Ok(TestVendorClient {
             transport: Transport::new(VENDOR, base, self.transport)?,
             token,
