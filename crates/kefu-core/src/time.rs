@@ -123,9 +123,14 @@ impl FromStr for Zone {
 
 /// Parses Easemob's naive `yyyy-MM-dd HH:mm:ss` (optionally with millis) in `zone`.
 pub fn parse_naive(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
+    naive(text).map(|n| zone.localize(n))
+}
+
+/// [`parse_naive`] before the zone is applied.
+fn naive(text: &str) -> Option<NaiveDateTime> {
     let t = text.trim();
     if let Some(n) = plain_naive(t) {
-        return Some(zone.localize(n));
+        return Some(n);
     }
     [
         "%Y-%m-%d %H:%M:%S%.f",
@@ -134,7 +139,6 @@ pub fn parse_naive(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
     ]
     .iter()
     .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
-    .map(|n| zone.localize(n))
 }
 
 /// Parses an instant with an offset, tolerating Easemob's `+0800` (no colon).
@@ -178,13 +182,45 @@ fn plain_naive(t: &str) -> Option<NaiveDateTime> {
 /// Parses any vendor time: an offset time, else a naive time in `zone`, else
 /// epoch milliseconds (Sobot), possibly as a string.
 pub fn parse_any(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
+    parse_moment(text).map(|m| m.in_zone(zone))
+}
+
+/// A vendor time as read before its zone is known, so that an answer can be
+/// read without knowing whose it is: a naive local time, or an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    /// A naive time, meaningful in the tenant's zone.
+    Local(NaiveDateTime),
+    /// An instant (the text had an offset, or was epoch milliseconds).
+    At(DateTime<Utc>),
+}
+
+impl Moment {
+    /// The instant, a naive time read in `zone`.
+    pub fn in_zone(self, zone: Zone) -> DateTime<Utc> {
+        match self {
+            Self::Local(n) => zone.localize(n),
+            Self::At(at) => at,
+        }
+    }
+}
+
+/// [`parse_any`] before the zone is applied.
+pub fn parse_moment(text: &str) -> Option<Moment> {
     // The plain naive shape has no offset: no need to try those first.
     if let Some(n) = plain_naive(text.trim()) {
-        return Some(zone.localize(n));
+        return Some(Moment::Local(n));
     }
     parse_offset(text)
-        .or_else(|| parse_naive(text, zone))
-        .or_else(|| text.trim().parse::<i64>().ok().and_then(from_millis))
+        .map(Moment::At)
+        .or_else(|| naive(text).map(Moment::Local))
+        .or_else(|| {
+            text.trim()
+                .parse::<i64>()
+                .ok()
+                .and_then(from_millis)
+                .map(Moment::At)
+        })
 }
 
 /// Epoch milliseconds to an instant.
