@@ -312,6 +312,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_moment_is_read_before_its_zone() {
+        let local = parse_moment(" 2018-04-19 15:00:59 ");
+        assert!(matches!(local, Some(Moment::Local(_))));
+        assert_eq!(
+            local.map(|m| m.in_zone(Zone::CHINA)),
+            parse_any("2018-04-19 15:00:59", Zone::CHINA)
+        );
+        assert_ne!(
+            local.map(|m| m.in_zone(Zone::UTC)),
+            local.map(|m| m.in_zone(Zone::CHINA))
+        );
+        for at in ["2018-03-23T16:02:02.000+0800", "1524121300000"] {
+            let m = parse_moment(at);
+            assert!(matches!(m, Some(Moment::At(_))), "{at}");
+            assert_eq!(m.map(|m| m.in_zone(Zone::UTC)), parse_any(at, Zone::CHINA));
+        }
+        assert_eq!(parse_moment("yesterday"), None);
+    }
+
+    #[test]
     fn the_date_at_the_ends_of_time_is_clamped_not_a_panic() {
         assert_eq!(
             Zone::CHINA.date_of(DateTime::<Utc>::MAX_UTC),
