@@ -56,9 +56,9 @@ fn rfc3339<'a>(at: &DateTime<Utc>, buf: &'a mut [u8; 30]) -> Option<&'a str> {
     put(buf, 17, 2, t.second());
     let (digits, fraction) = if nano == 0 {
         (0, 0)
-    } else if nano % 1_000_000 == 0 {
+    } else if nano.is_multiple_of(1_000_000) {
         (3, nano / 1_000_000)
-    } else if nano % 1_000 == 0 {
+    } else if nano.is_multiple_of(1_000) {
         (6, nano / 1_000)
     } else {
         (9, nano)
