@@ -16,7 +16,7 @@
 //! field sent twice counts once, the last one.
 //!
 //! A success is a 2xx answer whose `status` is `OK`; anything else is
-//! worded by [`envelope`], which also accepts an answer that has no
+//! worded by `wire::envelope`, which also accepts an answer that has no
 //! `status` and says nothing bad.
 
 use std::time::Duration;
@@ -46,7 +46,7 @@ pub struct TokenGrant {
 
 /// POST `/api/tenant/{tenantId}/accessToken`.
 ///
-/// Read through [`envelope`] rather than a wire struct: the token must not
+/// Read through `wire::envelope` rather than a wire struct: the token must not
 /// sit in a struct that derives `Debug`.
 pub fn access_token(response: &WireResponse) -> Result<TokenGrant> {
     let mut body = envelope(response)?;

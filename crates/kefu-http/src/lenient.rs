@@ -40,7 +40,7 @@ pub fn text(value: &Value) -> Option<String> {
     }
 }
 
-/// [`array`] of a value left in place.
+/// [`array()`] of a value left in place.
 pub fn list(value: &Value) -> &[Value] {
     match value {
         Value::Array(items) => items,

@@ -3,7 +3,7 @@
 //! The client uses them on what the transport reads; they are public so the
 //! document's own examples (and any body a caller kept) can be decoded the
 //! same way. The envelope (`retCode`/`ret_code`, the list's key) is read by
-//! [`crate::wire`]; each record through its wire struct (below, one per
+//! `wire.rs`; each record through its wire struct (below, one per
 //! endpoint, declared with [`kefu_http::wire_record!`]): mapped fields are
 //! converted leniently ([`kefu_http::lenient::de`]; numbers as strings and
 //! strings as numbers are both fine), a mapped value that does not convert
