@@ -29,6 +29,7 @@
 //! Every binary prints one JSON object on stdout, for the xtask to collect.
 
 pub mod args;
+pub mod cpu;
 pub mod entry;
 pub mod raw;
 pub mod rss;

@@ -123,9 +123,14 @@ impl FromStr for Zone {
 
 /// Parses Easemob's naive `yyyy-MM-dd HH:mm:ss` (optionally with millis) in `zone`.
 pub fn parse_naive(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
+    naive(text).map(|n| zone.localize(n))
+}
+
+/// [`parse_naive`] before the zone is applied.
+fn naive(text: &str) -> Option<NaiveDateTime> {
     let t = text.trim();
     if let Some(n) = plain_naive(t) {
-        return Some(zone.localize(n));
+        return Some(n);
     }
     [
         "%Y-%m-%d %H:%M:%S%.f",
@@ -134,7 +139,6 @@ pub fn parse_naive(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
     ]
     .iter()
     .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
-    .map(|n| zone.localize(n))
 }
 
 /// Parses an instant with an offset, tolerating Easemob's `+0800` (no colon).
@@ -178,13 +182,45 @@ fn plain_naive(t: &str) -> Option<NaiveDateTime> {
 /// Parses any vendor time: an offset time, else a naive time in `zone`, else
 /// epoch milliseconds (Sobot), possibly as a string.
 pub fn parse_any(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
+    parse_moment(text).map(|m| m.in_zone(zone))
+}
+
+/// A vendor time as read before its zone is known, so that an answer can be
+/// read without knowing whose it is: a naive local time, or an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    /// A naive time, meaningful in the tenant's zone.
+    Local(NaiveDateTime),
+    /// An instant (the text had an offset, or was epoch milliseconds).
+    At(DateTime<Utc>),
+}
+
+impl Moment {
+    /// The instant, a naive time read in `zone`.
+    pub fn in_zone(self, zone: Zone) -> DateTime<Utc> {
+        match self {
+            Self::Local(n) => zone.localize(n),
+            Self::At(at) => at,
+        }
+    }
+}
+
+/// [`parse_any`] before the zone is applied.
+pub fn parse_moment(text: &str) -> Option<Moment> {
     // The plain naive shape has no offset: no need to try those first.
     if let Some(n) = plain_naive(text.trim()) {
-        return Some(zone.localize(n));
+        return Some(Moment::Local(n));
     }
     parse_offset(text)
-        .or_else(|| parse_naive(text, zone))
-        .or_else(|| text.trim().parse::<i64>().ok().and_then(from_millis))
+        .map(Moment::At)
+        .or_else(|| naive(text).map(Moment::Local))
+        .or_else(|| {
+            text.trim()
+                .parse::<i64>()
+                .ok()
+                .and_then(from_millis)
+                .map(Moment::At)
+        })
 }
 
 /// Epoch milliseconds to an instant.
@@ -274,6 +310,26 @@ pub fn parse_instant(field: &'static str, text: &str, zone: Zone) -> Result<Date
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_moment_is_read_before_its_zone() {
+        let local = parse_moment(" 2018-04-19 15:00:59 ");
+        assert!(matches!(local, Some(Moment::Local(_))));
+        assert_eq!(
+            local.map(|m| m.in_zone(Zone::CHINA)),
+            parse_any("2018-04-19 15:00:59", Zone::CHINA)
+        );
+        assert_ne!(
+            local.map(|m| m.in_zone(Zone::UTC)),
+            local.map(|m| m.in_zone(Zone::CHINA))
+        );
+        for at in ["2018-03-23T16:02:02.000+0800", "1524121300000"] {
+            let m = parse_moment(at);
+            assert!(matches!(m, Some(Moment::At(_))), "{at}");
+            assert_eq!(m.map(|m| m.in_zone(Zone::UTC)), parse_any(at, Zone::CHINA));
+        }
+        assert_eq!(parse_moment("yesterday"), None);
+    }
 
     #[test]
     fn the_date_at_the_ends_of_time_is_clamped_not_a_panic() {

@@ -6,26 +6,27 @@
 //! The vendor does not keep its types: numbers come as strings
 //! (`"maxServiceSessionCount":"10"`), absent numbers as `""`, anything may be
 //! `null`, `summarys` is an array of arrays, `originType` an array,
-//! `enquirySummary` a string. Each record is read as a JSON object: mapped
-//! fields are taken out and converted leniently, a value that does not
-//! convert is put back, and everything left (except `null`s, and the
-//! always-empty `password`) becomes the record's `extra`.
+//! `enquirySummary` a string. Each answer is read in one pass into its wire
+//! struct (below, one per endpoint, declared with [`kefu_http::wire_record!`]):
+//! mapped fields are converted leniently as they are read
+//! ([`kefu_http::lenient::de`]), a value that does not convert is kept as
+//! sent, and every field the struct does not name (except `null`s, and the
+//! always-empty `password`) is kept too. Mapping a wire struct to the
+//! record puts the kept values into its `extra` under their wire names. A
+//! field sent twice counts once, the last one.
 //!
-//! List answers in the document's shape are read in one pass (see
-//! `ListPage`): each record straight into its list of fields, so fields are
-//! not first sorted into a map only to be taken out again. That cut the
-//! cost of decoding a page by about a quarter (docs/benchmarks.md); any
-//! other answer goes through the general path and is read as before.
+//! A success is a 2xx answer whose `status` is `OK`; anything else is
+//! worded by `wire::envelope`, which also accepts an answer that has no
+//! `status` and says nothing bad.
 
-use std::borrow::Cow;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use kefu_core::model::{Agent, Party, Role, Session, SessionAgent, SummaryTag};
 use kefu_core::paging::Page;
-use kefu_core::time::{Zone, parse_any};
+use kefu_core::time::{Moment, Zone};
 use kefu_core::{Error, Extra, Result, Secret, Vendor};
-use kefu_http::{WireResponse, lenient};
+use kefu_http::lenient::de::{self, Lenient, Records, Rest};
+use kefu_http::{WireResponse, lenient, wire_record};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -44,6 +45,9 @@ pub struct TokenGrant {
 }
 
 /// POST `/api/tenant/{tenantId}/accessToken`.
+///
+/// Read through `wire::envelope` rather than a wire struct: the token must not
+/// sit in a struct that derives `Debug`.
 pub fn access_token(response: &WireResponse) -> Result<TokenGrant> {
     let mut body = envelope(response)?;
     let mut entity = lenient::object(lenient::take(&mut body, "entity")).unwrap_or_default();
@@ -64,243 +68,180 @@ pub fn acknowledged(response: &WireResponse) -> Result<()> {
     envelope(response).map(drop)
 }
 
+wire_record! {
+    /// GET `/api/tenants/{tenantId}/agents`: `{"status","entities","last"}`.
+    struct AgentsAnswer {
+        "status" => status: Lenient<String> = de::string,
+        "entities" => entities: Records<AgentWire> = de::records,
+        "last" => last: Lenient<bool> = de::bool,
+    }
+    rest: Rest::Skip;
+}
+
+wire_record! {
+    /// POST `/api/tenants/{tenantId}/agent`: `{"status","entity"}`.
+    struct AddedAgentAnswer {
+        "status" => status: Lenient<String> = de::string,
+        "entity" => entity: Option<AgentWire> = de::object,
+    }
+    rest: Rest::Skip;
+}
+
+wire_record! {
+    /// GET `/api/tenants/{tenantId}/roles`: `{"status","entities"}`.
+    struct RolesAnswer {
+        "status" => status: Lenient<String> = de::string,
+        "entities" => entities: Records<RoleWire> = de::records,
+    }
+    rest: Rest::Skip;
+}
+
+wire_record! {
+    /// GET `/api/tenants/{tenantId}/serviceSessionHistorys`:
+    /// `{"status","entity":{"total_entries","items"}}`.
+    struct SessionsAnswer {
+        "status" => status: Lenient<String> = de::string,
+        "entity" => entity: Option<SessionsEntity> = de::object,
+    }
+    rest: Rest::Skip;
+}
+
+wire_record! {
+    /// The `entity` of a session page.
+    struct SessionsEntity {
+        "total_entries" => total_entries: Lenient<u64> = de::int,
+        "items" => items: Records<SessionWire> = de::records,
+    }
+    rest: Rest::Skip;
+}
+
+/// The answer read as `T` when it is a success, else the error it means.
+///
+/// `status` of `OK` (any case) on a 2xx answer is a success at once; any
+/// other answer is judged by [`envelope`], which words a refusal, and which
+/// accepts an answer that has no `status` and no error code.
+fn accepted<T: for<'de> Deserialize<'de>>(
+    response: &WireResponse,
+    status: impl Fn(&T) -> &Lenient<String>,
+) -> Result<T> {
+    match serde_json::from_slice::<T>(&response.body) {
+        Ok(answer)
+            if response.is_success()
+                && matches!(status(&answer), Lenient::Got(s) if s.eq_ignore_ascii_case("ok")) =>
+        {
+            Ok(answer)
+        }
+        parsed => {
+            envelope(response)?;
+            // The envelope took it, so it is a JSON object, which the wire
+            // struct reads whatever its fields hold.
+            parsed.map_err(|_| {
+                Error::decode(
+                    Vendor::Easemob,
+                    "answer is not a JSON object",
+                    &response.body,
+                )
+            })
+        }
+    }
+}
+
+/// Every element of a list must be an object: a record we cannot read is an
+/// error, never silently skipped.
+fn listed<T>(records: Records<T>, response: &WireResponse) -> Result<Vec<T>> {
+    match records.stray {
+        None => Ok(records.items),
+        Some(_) => Err(Error::decode(
+            Vendor::Easemob,
+            "a list element is not an object",
+            &response.body,
+        )),
+    }
+}
+
 /// One page of GET `/api/tenants/{tenantId}/agents`.
 ///
 /// `total` is left unset: the document's example says `totalPages: 11` with
 /// one element, so only `last` (and a short or empty page) ends the list.
 pub fn agents_page(response: &WireResponse, zone: Zone) -> Result<Page<Agent>> {
-    if let Some(ListPage { records, last, .. }) = ListPage::agents(response) {
-        return Ok(Page {
-            items: records
-                .into_iter()
-                .map(|r| agent_fields(Fields::from_entries(r), zone))
-                .collect(),
-            total: None,
-            pages: None,
-            last: lenient::bool(last),
-            count: None,
-        });
-    }
-    agents_page_general(response, zone)
-}
-
-/// [`agents_page`] of any answer: through [`envelope`], field by field.
-fn agents_page_general(response: &WireResponse, zone: Zone) -> Result<Page<Agent>> {
-    let mut body = envelope(response)?;
-    let items = records(lenient::take(&mut body, "entities"), response)?
+    let answer = accepted(response, |a: &AgentsAnswer| &a.status)?;
+    let items = listed(answer.entities, response)?
         .into_iter()
-        .map(|r| agent(r, zone))
+        .map(|w| agent_of(w, zone))
         .collect();
     Ok(Page {
         items,
-        total: None,
-        pages: None,
-        last: lenient::bool(lenient::take(&mut body, "last")),
-        count: None,
+        last: answer.last.ok(),
+        ..Page::new(Vec::new())
     })
 }
 
 /// POST `/api/tenants/{tenantId}/agent`: the created agent, when echoed.
 pub fn added_agent(response: &WireResponse, zone: Zone) -> Result<Option<Agent>> {
-    let mut body = envelope(response)?;
-    Ok(lenient::object(lenient::take(&mut body, "entity")).map(|r| agent(r, zone)))
+    let answer = accepted(response, |a: &AddedAgentAnswer| &a.status)?;
+    Ok(answer.entity.map(|w| agent_of(w, zone)))
 }
 
 /// GET `/api/tenants/{tenantId}/roles`.
 pub fn roles(response: &WireResponse, zone: Zone) -> Result<Vec<Role>> {
-    let mut body = envelope(response)?;
-    Ok(records(lenient::take(&mut body, "entities"), response)?
+    let answer = accepted(response, |a: &RolesAnswer| &a.status)?;
+    Ok(listed(answer.entities, response)?
         .into_iter()
-        .map(|r| role(r, zone))
+        .map(|w| role_of(w, zone))
         .collect())
 }
 
 /// One page of GET `/api/tenants/{tenantId}/serviceSessionHistorys`, with
 /// `total_entries` as the total.
 pub fn sessions_page(response: &WireResponse, zone: Zone) -> Result<Page<Session>> {
-    if let Some(ListPage { records, total, .. }) = ListPage::sessions(response) {
-        return Ok(Page {
-            items: records
-                .into_iter()
-                .map(|r| session_fields(Fields::from_entries(r), zone))
-                .collect(),
-            total: lenient::u64(total),
-            pages: None,
-            last: None,
-            count: None,
-        });
-    }
-    sessions_page_general(response, zone)
-}
-
-/// [`sessions_page`] of any answer: through [`envelope`], field by field.
-fn sessions_page_general(response: &WireResponse, zone: Zone) -> Result<Page<Session>> {
-    let mut body = envelope(response)?;
-    let mut entity = lenient::object(lenient::take(&mut body, "entity")).ok_or_else(|| {
+    let answer = accepted(response, |a: &SessionsAnswer| &a.status)?;
+    let entity = answer.entity.ok_or_else(|| {
         Error::decode(
             Vendor::Easemob,
             "no entity in the session answer",
             &response.body,
         )
     })?;
-    let total = lenient::u64(lenient::take(&mut entity, "total_entries"));
-    let items = records(lenient::take(&mut entity, "items"), response)?
+    let items = listed(entity.items, response)?
         .into_iter()
-        .map(|r| session(r, zone))
+        .map(|w| session_of(w, zone))
         .collect();
     Ok(Page {
         items,
-        total,
-        pages: None,
-        last: None,
-        count: None,
+        total: entity.total_entries.ok(),
+        ..Page::new(Vec::new())
     })
 }
 
-/// Every element of a list must be an object: a record we cannot read is an
-/// error, never silently skipped.
-fn records(list: Value, response: &WireResponse) -> Result<Vec<Map<String, Value>>> {
-    lenient::array(list)
-        .into_iter()
-        .map(|v| {
-            lenient::object(v).ok_or_else(|| {
-                Error::decode(
-                    Vendor::Easemob,
-                    "a list element is not an object",
-                    &response.body,
-                )
-            })
-        })
-        .collect()
+/// A record given as a JSON object, read through its wire struct (the same
+/// reading as in an answer).
+fn from_object<T: for<'de> Deserialize<'de> + Default>(record: Map<String, Value>) -> T {
+    // Cannot fail: the wire struct reads any object, whatever its fields hold.
+    T::deserialize(Value::Object(record)).unwrap_or_default()
 }
 
-/// A success answer of a list endpoint in the document's shape, read in one
-/// pass: `{"status":"OK","entities":[{..}],"last":..}` (agents) or
-/// `{"status":"OK","entity":{"total_entries":..,"items":[{..}]}}`
-/// (sessions). `None` for anything else (another status, a list element
-/// that is not an object, a field of an unexpected type, a non-2xx answer):
-/// those go through [`envelope`] and the general path, which read them
-/// exactly as before, errors included.
-struct ListPage<'a> {
-    records: Vec<Entries<'a>>,
-    total: Value,
-    last: Value,
-}
-
-/// The top level of a list answer; other fields are skipped.
-#[derive(Deserialize)]
-struct ListAnswer<'a> {
-    status: Option<String>,
-    #[serde(borrow)]
-    entities: Option<Vec<Entries<'a>>>,
-    last: Option<Value>,
-    #[serde(borrow)]
-    entity: Option<SessionEntity<'a>>,
-}
-
-/// The `entity` of a session page; other fields are skipped.
-#[derive(Deserialize)]
-struct SessionEntity<'a> {
-    total_entries: Option<Value>,
-    #[serde(borrow)]
-    items: Option<Vec<Entries<'a>>>,
-}
-
-impl<'a> ListPage<'a> {
-    /// The answer, if it is a 2xx whose `status` is OK (any case), as
-    /// [`envelope`] would accept it.
-    fn read(response: &'a WireResponse) -> Option<ListAnswer<'a>> {
-        if !response.is_success() {
-            return None;
-        }
-        let answer: ListAnswer<'a> = serde_json::from_slice(&response.body).ok()?;
-        answer
-            .status
-            .as_deref()
-            .is_some_and(|s| s.eq_ignore_ascii_case("ok"))
-            .then_some(answer)
+wire_record! {
+    /// An agent record (search result or the add answer's `entity`).
+    struct AgentWire {
+        "userId" => id: Lenient<String> = de::string,
+        "username" => email: Lenient<String> = de::string,
+        "nicename" => nickname: Lenient<String> = de::string,
+        "trueName" => real_name: Lenient<String> = de::string,
+        "mobilePhone" => phone: Lenient<String> = de::string,
+        "agentNumber" => agent_number: Lenient<String> = de::string,
+        "roles" => roles: Lenient<Vec<String>> = de::strings,
+        "status" => status: Option<Value> = de::raw,
+        // Three presence fields; the current one wins, the others stay in extra.
+        "currentOnLineState" => current_presence: Option<Value> = de::raw,
+        "onLineState" => online_presence: Option<Value> = de::raw,
+        "state" => state_presence: Option<Value> = de::raw,
+        "maxServiceSessionCount" => max_sessions: Lenient<u32> = de::int,
+        "tenantId" => tenant_id: Lenient<String> = de::string,
+        "createDateTime" => created_at: Lenient<Moment> = de::time,
+        "lastUpdateDateTime" => updated_at: Lenient<Moment> = de::time,
     }
-
-    fn agents(response: &'a WireResponse) -> Option<Self> {
-        let answer = Self::read(response)?;
-        Some(Self {
-            records: answer.entities.unwrap_or_default(),
-            total: Value::Null,
-            last: answer.last.unwrap_or(Value::Null),
-        })
-    }
-
-    fn sessions(response: &'a WireResponse) -> Option<Self> {
-        // No entity (or a null one) is an error the general path words.
-        let entity = Self::read(response)?.entity?;
-        Some(Self {
-            records: entity.items.unwrap_or_default(),
-            total: entity.total_entries.unwrap_or(Value::Null),
-            last: Value::Null,
-        })
-    }
-}
-
-/// A JSON object as its fields in the order sent, each in a slot that
-/// [`Fields::take`] empties. Names are borrowed from the answer's bytes when
-/// they hold no escape (nearly always), so a field that is mapped costs no
-/// copy of its name; only those left for `extra` are copied. Anything but an
-/// object fails to deserialize (and the answer goes the general way).
-struct Entries<'a>(Vec<Option<(Cow<'a, str>, Value)>>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
-            type Value = Entries<'a>;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<Entries<'a>, A::Error> {
-                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(40));
-                while let Some((Name(name), value)) = map.next_entry::<Name<'a>, Value>()? {
-                    fields.push(Some((name, value)));
-                }
-                Ok(Entries(fields))
-            }
-        }
-        d.deserialize_map(Visit(std::marker::PhantomData))
-    }
-}
-
-/// A field name, borrowed when the text allows (serde's own `Cow` always
-/// copies).
-struct Name<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Name<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
-            type Value = Name<'a>;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a field name")
-            }
-
-            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Name<'a>, E> {
-                Ok(Name(Cow::Borrowed(v)))
-            }
-
-            fn visit_str<E>(self, v: &str) -> std::result::Result<Name<'a>, E> {
-                Ok(Name(Cow::Owned(v.to_owned())))
-            }
-
-            fn visit_string<E>(self, v: String) -> std::result::Result<Name<'a>, E> {
-                Ok(Name(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(Visit(std::marker::PhantomData))
-    }
+    // Always "" in the document; never keep a credential, whatever comes.
+    rest: Rest::KeepNonNull, never: ["password"];
 }
 
 /// An agent record (search result or the add answer's `entity`).
@@ -308,163 +249,298 @@ impl<'de: 'a, 'a> Deserialize<'de> for Name<'a> {
 /// Naive times are read in `zone`, the tenant's zone; the record's own
 /// `timeZone` is the agent's display preference and is kept in `extra`.
 pub fn agent(record: Map<String, Value>, zone: Zone) -> Agent {
-    agent_fields(Fields::new(record), zone)
+    agent_of(from_object(record), zone)
 }
 
-fn agent_fields(mut r: Fields<'_>, zone: Zone) -> Agent {
-    // Always "" in the document; never keep a credential, whatever comes.
-    r.drop("password");
-    let mut roles = r.strings("roles");
+fn agent_of(w: AgentWire, zone: Zone) -> Agent {
+    let mut extra = w.extra;
+    let e = &mut extra;
+    let mut roles = w.roles.or_keep("roles", e).unwrap_or_default();
     if roles.is_empty() {
         // roleList stays in extra (it carries the ids); its names stand in
         // for a missing `roles`.
-        roles = lenient::array(r.peek("roleList"))
+        roles = lenient::array(e.get("roleList").cloned().unwrap_or_default())
             .into_iter()
             .filter_map(lenient::object)
             .filter_map(|mut m| lenient::string(lenient::take(&mut m, "role_name")))
             .collect();
     }
-    Agent {
-        id: r.string("userId"),
-        email: r.string("username").unwrap_or_default(),
-        nickname: r.string("nicename"),
-        real_name: r.string("trueName"),
-        phone: r.string("mobilePhone"),
-        agent_number: r.string("agentNumber"),
-        roles,
-        enabled: r.convert("status", |v| {
-            match lenient::string(v)?.to_ascii_lowercase().as_str() {
-                "enable" | "enabled" => Some(true),
-                "disable" | "disabled" => Some(false),
-                _ => None,
+    let mut presence = None;
+    for (key, raw) in [
+        ("currentOnLineState", w.current_presence),
+        ("onLineState", w.online_presence),
+        ("state", w.state_presence),
+    ] {
+        match raw {
+            Some(value) if presence.is_some() => {
+                e.insert(key.to_owned(), value);
             }
-        }),
-        // Three presence fields; the current one wins, the others stay in extra.
-        presence: r
-            .string("currentOnLineState")
-            .or_else(|| r.string("onLineState"))
-            .or_else(|| r.string("state")),
-        max_sessions: r.convert("maxServiceSessionCount", lenient::u32),
-        tenant_id: r.string("tenantId"),
-        created_at: r.time("createDateTime", zone),
-        updated_at: r.time("lastUpdateDateTime", zone),
-        extra: r.into_extra(),
+            Some(value) => presence = text(key, value, e),
+            None => {}
+        }
     }
+    let enabled = convert("status", w.status, e, |v| {
+        match v.as_str()?.to_ascii_lowercase().as_str() {
+            "enable" | "enabled" => Some(true),
+            "disable" | "disabled" => Some(false),
+            _ => None,
+        }
+    });
+    Agent {
+        id: w.id.or_keep("userId", e),
+        email: w.email.or_keep("username", e).unwrap_or_default(),
+        nickname: w.nickname.or_keep("nicename", e),
+        real_name: w.real_name.or_keep("trueName", e),
+        phone: w.phone.or_keep("mobilePhone", e),
+        agent_number: w.agent_number.or_keep("agentNumber", e),
+        roles,
+        enabled,
+        presence,
+        max_sessions: w.max_sessions.or_keep("maxServiceSessionCount", e),
+        tenant_id: w.tenant_id.or_keep("tenantId", e),
+        created_at: w
+            .created_at
+            .or_keep("createDateTime", e)
+            .map(|m| m.in_zone(zone)),
+        updated_at: w
+            .updated_at
+            .or_keep("lastUpdateDateTime", e)
+            .map(|m| m.in_zone(zone)),
+        extra,
+    }
+}
+
+wire_record! {
+    /// A role record (`role_id`, `role_name`, ...; times with `+0800`).
+    struct RoleWire {
+        "role_id" => id: Lenient<String> = de::string,
+        "role_name" => name: Lenient<String> = de::string,
+        "role_description" => description: Lenient<String> = de::string,
+        "role_type" => kind: Lenient<String> = de::string,
+        "status" => status: Option<Value> = de::raw,
+        "created_at" => created_at: Lenient<Moment> = de::time,
+        "updated_at" => updated_at: Lenient<Moment> = de::time,
+    }
+    rest: Rest::KeepNonNull;
 }
 
 /// A role record (`role_id`, `role_name`, ...; times with `+0800`).
 pub fn role(record: Map<String, Value>, zone: Zone) -> Role {
-    let mut r = Fields::new(record);
+    role_of(from_object(record), zone)
+}
+
+fn role_of(w: RoleWire, zone: Zone) -> Role {
+    let mut extra = w.extra;
+    let e = &mut extra;
+    let enabled = convert("status", w.status, e, |v| {
+        match v.as_str()?.to_ascii_uppercase().as_str() {
+            "ENABLE" | "ENABLED" => Some(true),
+            "DISABLE" | "DISABLED" => Some(false),
+            _ => None,
+        }
+    });
     Role {
-        id: r.string("role_id").unwrap_or_default(),
-        name: r.string("role_name").unwrap_or_default(),
-        description: r.string("role_description"),
-        kind: r.string("role_type"),
-        enabled: r.convert("status", |v| {
-            match lenient::string(v)?.to_ascii_uppercase().as_str() {
-                "ENABLE" | "ENABLED" => Some(true),
-                "DISABLE" | "DISABLED" => Some(false),
-                _ => None,
-            }
-        }),
-        created_at: r.time("created_at", zone),
-        updated_at: r.time("updated_at", zone),
-        extra: r.into_extra(),
+        id: w.id.or_keep("role_id", e).unwrap_or_default(),
+        name: w.name.or_keep("role_name", e).unwrap_or_default(),
+        description: w.description.or_keep("role_description", e),
+        kind: w.kind.or_keep("role_type", e),
+        enabled,
+        created_at: w
+            .created_at
+            .or_keep("created_at", e)
+            .map(|m| m.in_zone(zone)),
+        updated_at: w
+            .updated_at
+            .or_keep("updated_at", e)
+            .map(|m| m.in_zone(zone)),
+        extra,
     }
+}
+
+wire_record! {
+    /// A service-session record of `serviceSessionHistorys`.
+    struct SessionWire {
+        "serviceSessionId" => id: Lenient<String> = de::string,
+        "tenantId" => tenant_id: Lenient<String> = de::string,
+        "state" => state: Lenient<String> = de::string,
+        "originType" => channels: Lenient<Vec<String>> = de::strings,
+        "queueId" => queue_id: Lenient<String> = de::string,
+        "agentUserId" => agent_id: Lenient<String> = de::string,
+        "agentUserNiceName" => agent_nickname: Lenient<String> = de::string,
+        "agentUserSet" => agents: Option<Value> = de::raw,
+        "visitorUser" => visitor: Option<Value> = de::raw,
+        "customer" => customer: Option<Value> = de::raw,
+        "createDatetime" => created_at: Lenient<Moment> = de::time,
+        "startDateTime" => started_at: Lenient<Moment> = de::time,
+        "stopDateTime" => stopped_at: Lenient<Moment> = de::time,
+        "enquirySummary" => satisfaction: Lenient<u8> = de::int,
+        "enquiryDetail" => satisfaction_detail: Lenient<String> = de::string,
+        "summarys" => summaries: Option<Value> = de::raw,
+        "comment" => comment: Lenient<String> = de::string,
+        "transfered" => transferred: Lenient<bool> = de::bool,
+        "fromAgentCallback" => from_agent_callback: Lenient<bool> = de::bool,
+    }
+    rest: Rest::KeepNonNull;
 }
 
 /// A service-session record of `serviceSessionHistorys`.
 pub fn session(record: Map<String, Value>, zone: Zone) -> Session {
-    session_fields(Fields::new(record), zone)
+    session_of(from_object(record), zone)
 }
 
-fn session_fields(mut r: Fields<'_>, zone: Zone) -> Session {
-    let id = r.string("serviceSessionId").unwrap_or_default();
-    let tenant_id = r.string("tenantId");
-    let state = r.string("state");
-    let channels = r.strings("originType");
-    let queue_id = r.string("queueId");
-    let agent_id = r.string("agentUserId");
-    let agent_nickname = r.string("agentUserNiceName");
-    let agents = r
-        .lossless("agentUserSet", session_agents)
-        .unwrap_or_default();
-    let visitor = r.party("visitorUser", ["userId", "nicename", "username"]);
-    let customer = r.party(
-        "customer",
-        ["customerId", "customerNiceName", "customerTrueName"],
-    );
+fn session_of(w: SessionWire, zone: Zone) -> Session {
+    let mut extra = w.extra;
+    let e = &mut extra;
     Session {
-        id,
-        tenant_id,
-        state,
-        channels,
-        queue_id,
-        agent_id,
-        agent_nickname,
-        agents,
-        visitor,
-        customer,
-        created_at: r.time("createDatetime", zone),
-        started_at: r.time("startDateTime", zone),
-        stopped_at: r.time("stopDateTime", zone),
-        satisfaction: r.convert("enquirySummary", |v| {
-            lenient::u32(v).and_then(|n| u8::try_from(n).ok())
-        }),
-        satisfaction_detail: r.string("enquiryDetail"),
-        summaries: r.convert("summarys", summaries).unwrap_or_default(),
-        comment: r.string("comment"),
-        transferred: r.convert("transfered", lenient::bool),
-        from_agent_callback: r.convert("fromAgentCallback", lenient::bool),
-        extra: r.into_extra(),
+        id: w.id.or_keep("serviceSessionId", e).unwrap_or_default(),
+        tenant_id: w.tenant_id.or_keep("tenantId", e),
+        state: w.state.or_keep("state", e),
+        channels: w.channels.or_keep("originType", e).unwrap_or_default(),
+        queue_id: w.queue_id.or_keep("queueId", e),
+        agent_id: w.agent_id.or_keep("agentUserId", e),
+        agent_nickname: w.agent_nickname.or_keep("agentUserNiceName", e),
+        agents: lossless("agentUserSet", w.agents, e, session_agents).unwrap_or_default(),
+        visitor: party_field(
+            "visitorUser",
+            w.visitor,
+            e,
+            ["userId", "nicename", "username"],
+        ),
+        customer: party_field(
+            "customer",
+            w.customer,
+            e,
+            ["customerId", "customerNiceName", "customerTrueName"],
+        ),
+        created_at: w
+            .created_at
+            .or_keep("createDatetime", e)
+            .map(|m| m.in_zone(zone)),
+        started_at: w
+            .started_at
+            .or_keep("startDateTime", e)
+            .map(|m| m.in_zone(zone)),
+        stopped_at: w
+            .stopped_at
+            .or_keep("stopDateTime", e)
+            .map(|m| m.in_zone(zone)),
+        satisfaction: w.satisfaction.or_keep("enquirySummary", e),
+        satisfaction_detail: w.satisfaction_detail.or_keep("enquiryDetail", e),
+        summaries: convert("summarys", w.summaries, e, summaries).unwrap_or_default(),
+        comment: w.comment.or_keep("comment", e),
+        transferred: w.transferred.or_keep("transfered", e),
+        from_agent_callback: w.from_agent_callback.or_keep("fromAgentCallback", e),
+        extra,
     }
+}
+
+/// Whether a raw value counts as absent: `null` never reaches here; blank
+/// text is absent, as for every mapped field.
+fn blank(value: &Value) -> bool {
+    matches!(value, Value::String(s) if s.trim().is_empty())
+}
+
+/// A raw value converted by `f`; one that does not convert goes into
+/// `extra` under `key`.
+fn convert<T>(
+    key: &str,
+    raw: Option<Value>,
+    extra: &mut Extra,
+    f: impl FnOnce(&Value) -> Option<T>,
+) -> Option<T> {
+    let raw = raw.filter(|v| !blank(v))?;
+    let converted = f(&raw);
+    if converted.is_none() {
+        extra.insert(key.to_owned(), raw);
+    }
+    converted
+}
+
+/// Text as [`lenient::string`] reads it; a list or object goes into
+/// `extra` under `key`.
+fn text(key: &str, raw: Value, extra: &mut Extra) -> Option<String> {
+    match raw {
+        Value::Array(_) | Value::Object(_) => {
+            extra.insert(key.to_owned(), raw);
+            None
+        }
+        scalar => lenient::string(scalar),
+    }
+}
+
+/// Like [`convert`] for a nested value the record type holds only in part:
+/// `f` also says whether it mapped everything; if not, the raw value is
+/// kept in extra as well.
+fn lossless<T>(
+    key: &str,
+    raw: Option<Value>,
+    extra: &mut Extra,
+    f: impl FnOnce(&Value) -> Option<(T, bool)>,
+) -> Option<T> {
+    let raw = raw.filter(|v| !blank(v))?;
+    let converted = f(&raw);
+    if converted.as_ref().is_none_or(|(_, complete)| !complete) {
+        extra.insert(key.to_owned(), raw);
+    }
+    converted.map(|(value, _)| value)
+}
+
+/// A [`Party`] object under `key` (its id, nickname and name fields named
+/// by `names`), as [`lossless`] with [`party`].
+fn party_field(
+    key: &str,
+    raw: Option<Value>,
+    extra: &mut Extra,
+    names: [&str; 3],
+) -> Option<Party> {
+    lossless(key, raw, extra, |v| party(v, names))
 }
 
 /// `agentUserSet`, and whether every field of it was mapped (a member's
 /// `tenantId`, as in the document, has no place in [`SessionAgent`]).
 /// `None` when a member is not an object.
-fn session_agents(value: Value) -> Option<(Vec<SessionAgent>, bool)> {
+fn session_agents(value: &Value) -> Option<(Vec<SessionAgent>, bool)> {
+    const MAPPED: [&str; 4] = ["userId", "username", "nicename", "trueName"];
     let mut complete = true;
-    let agents = lenient::array(value)
-        .into_iter()
+    let agents = lenient::list(value)
+        .iter()
         .map(|v| {
-            let mut m = lenient::object(v)?;
-            let agent = SessionAgent {
-                id: lenient::id(lenient::take(&mut m, "userId")).unwrap_or_default(),
-                email: lenient::string(lenient::take(&mut m, "username")),
-                nickname: lenient::string(lenient::take(&mut m, "nicename")),
-                real_name: lenient::string(lenient::take(&mut m, "trueName")),
-            };
-            complete &= only_nulls(&m);
-            Some(agent)
+            let m = v.as_object()?;
+            complete &= only_nulls_beside(m, &MAPPED);
+            Some(SessionAgent {
+                id: field(m, "userId").unwrap_or_default(),
+                email: field(m, "username"),
+                nickname: field(m, "nicename"),
+                real_name: field(m, "trueName"),
+            })
         })
         .collect::<Option<Vec<_>>>()?;
     Some((agents, complete))
 }
 
-/// `visitorUser` / `customer`, and whether every field of it was mapped.
-fn party(value: Value, id: &str, nickname: &str, name: &str) -> Option<(Party, bool)> {
-    let mut m = lenient::object(value)?;
+/// `visitorUser` / `customer` (its id, nickname and name fields named by
+/// `names`), and whether every field of it was mapped.
+fn party(value: &Value, names: [&str; 3]) -> Option<(Party, bool)> {
+    let m = value.as_object()?;
+    let [id, nickname, name] = names;
     let party = Party {
-        id: lenient::id(lenient::take(&mut m, id)),
-        nickname: lenient::string(lenient::take(&mut m, nickname)),
-        name: lenient::string(lenient::take(&mut m, name)),
+        id: field(m, id),
+        nickname: field(m, nickname),
+        name: field(m, name),
     };
-    Some((party, only_nulls(&m)))
+    Some((party, only_nulls_beside(m, &names)))
 }
 
 /// `summarys`: groups of tags. A flat list of tags is read as one group;
 /// anything that is not a tag object leaves the whole value raw in extra.
-fn summaries(value: Value) -> Option<Vec<Vec<SummaryTag>>> {
+fn summaries(value: &Value) -> Option<Vec<Vec<SummaryTag>>> {
     let mut groups = Vec::new();
     let mut loose = Vec::new();
-    for item in lenient::array(value) {
+    for item in lenient::list(value) {
         match item {
-            Value::Array(tags) => groups.push(
-                tags.into_iter()
-                    .map(summary_tag)
-                    .collect::<Option<Vec<_>>>()?,
-            ),
+            Value::Array(tags) => {
+                groups.push(tags.iter().map(summary_tag).collect::<Option<Vec<_>>>()?);
+            }
             Value::Object(_) => loose.push(summary_tag(item)?),
             Value::Null => {}
             _ => return None,
@@ -476,206 +552,30 @@ fn summaries(value: Value) -> Option<Vec<Vec<SummaryTag>>> {
     Some(groups)
 }
 
-fn summary_tag(value: Value) -> Option<SummaryTag> {
-    let mut m = lenient::object(value)?;
+fn summary_tag(value: &Value) -> Option<SummaryTag> {
+    const MAPPED: [&str; 3] = ["id", "name", "parentId"];
+    let m = value.as_object()?;
     Some(SummaryTag {
-        id: lenient::id(lenient::take(&mut m, "id")).unwrap_or_default(),
-        name: lenient::string(lenient::take(&mut m, "name")),
-        parent_id: lenient::id(lenient::take(&mut m, "parentId")),
-        extra: without_nulls(m),
+        id: field(m, "id").unwrap_or_default(),
+        name: field(m, "name"),
+        parent_id: field(m, "parentId"),
+        extra: m
+            .iter()
+            .filter(|(k, v)| !MAPPED.contains(&k.as_str()) && !v.is_null())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     })
 }
 
-fn only_nulls(map: &Map<String, Value>) -> bool {
-    map.values().all(Value::is_null)
+/// A nested object's field as text ([`lenient::text`]).
+fn field(m: &Map<String, Value>, key: &str) -> Option<String> {
+    m.get(key).and_then(lenient::text)
 }
 
-fn without_nulls(map: Map<String, Value>) -> Extra {
-    map.into_iter().filter(|(_, v)| !v.is_null()).collect()
-}
-
-/// A record being taken apart: what is not taken ends in `extra`.
-///
-/// Its fields as a list, in the order sent: taking out most of them at once
-/// costs less than from a map (a taken field leaves an empty slot, so
-/// nothing moves), and nothing is sorted until `extra` is built. A field
-/// sent twice counts once, the last one, as in a map.
-struct Fields<'a> {
-    entries: Vec<Option<(Cow<'a, str>, Value)>>,
-}
-
-impl<'a> Fields<'a> {
-    fn new(map: Map<String, Value>) -> Self {
-        Self {
-            entries: map
-                .into_iter()
-                .map(|(k, v)| Some((Cow::Owned(k), v)))
-                .collect(),
-        }
-    }
-
-    fn from_entries(entries: Entries<'a>) -> Self {
-        Self { entries: entries.0 }
-    }
-
-    /// Removes `key` (every copy of it), returning the last value sent, or
-    /// `Value::Null` when absent.
-    fn take(&mut self, key: &str) -> Value {
-        let mut found = Value::Null;
-        for slot in &mut self.entries {
-            if slot.as_ref().is_some_and(|(k, _)| k == key)
-                && let Some((_, value)) = slot.take()
-            {
-                found = value;
-            }
-        }
-        found
-    }
-
-    /// Puts a value that did not convert back, so it lands in extra.
-    fn put_back(&mut self, key: &str, value: Value) {
-        self.entries.push(Some((Cow::Owned(key.to_owned()), value)));
-    }
-
-    /// Takes `key` and converts it; a value that does not convert is put
-    /// back (so it lands in extra); `null` and `""` are simply absent.
-    fn convert<T>(&mut self, key: &str, f: impl FnOnce(Value) -> Option<T>) -> Option<T> {
-        let raw = self.take(key);
-        match &raw {
-            Value::Null => return None,
-            Value::String(s) if s.trim().is_empty() => return None,
-            _ => {}
-        }
-        match f(raw.clone()) {
-            Some(v) => Some(v),
-            None => {
-                self.put_back(key, raw);
-                None
-            }
-        }
-    }
-
-    /// Like [`Fields::convert`] for a nested value the record type holds
-    /// only in part: `f` also says whether it mapped everything; if not, the
-    /// raw value is kept in extra as well.
-    fn lossless<T>(&mut self, key: &str, f: impl FnOnce(Value) -> Option<(T, bool)>) -> Option<T> {
-        let raw = self.take(key);
-        match &raw {
-            Value::Null => return None,
-            Value::String(s) if s.trim().is_empty() => return None,
-            _ => {}
-        }
-        // One copy: what goes back to extra whether `f` fails or maps only part.
-        let kept = raw.clone();
-        match f(raw) {
-            Some((value, complete)) => {
-                if !complete {
-                    self.put_back(key, kept);
-                }
-                Some(value)
-            }
-            None => {
-                self.put_back(key, kept);
-                None
-            }
-        }
-    }
-
-    /// A [`Party`] object under `key` (its id, nickname and name fields
-    /// named by `names`), as [`Fields::lossless`] with [`party`]; an object
-    /// with nothing else but nulls, as the document shows, is taken without
-    /// first copying it.
-    fn party(&mut self, key: &str, names: [&str; 3]) -> Option<Party> {
-        let [id, nickname, name] = names;
-        let only_mapped = |v: &Value| {
-            v.as_object().is_some_and(|m| {
-                m.iter()
-                    .all(|(k, v)| names.contains(&k.as_str()) || v.is_null())
-            })
-        };
-        if self.peek_is(key, only_mapped) {
-            let raw = self.take(key);
-            return party(raw, id, nickname, name).map(|(p, _)| p);
-        }
-        self.lossless(key, |v| party(v, id, nickname, name))
-    }
-
-    /// Whether the value `key` would take satisfies `test` (absent: no).
-    fn peek_is(&self, key: &str, test: impl Fn(&Value) -> bool) -> bool {
-        self.entries
-            .iter()
-            .rev()
-            .flatten()
-            .find(|(k, _)| k == key)
-            .is_some_and(|(_, v)| test(v))
-    }
-
-    /// [`Fields::convert`] with [`lenient::string`], without copying the
-    /// value first: `lenient::string` refuses only arrays and objects (and
-    /// `null` or blank text, absent anyway), so exactly those go back.
-    fn string(&mut self, key: &str) -> Option<String> {
-        match self.take(key) {
-            raw @ (Value::Array(_) | Value::Object(_)) => {
-                self.put_back(key, raw);
-                None
-            }
-            scalar => lenient::string(scalar),
-        }
-    }
-
-    fn strings(&mut self, key: &str) -> Vec<String> {
-        self.convert(key, |v| {
-            let list = lenient::strings(v);
-            (!list.is_empty()).then_some(list)
-        })
-        .unwrap_or_default()
-    }
-
-    /// [`Fields::convert`] of a time read by [`lenient::string`] then
-    /// [`parse_any`], reading the value in place instead of copying it.
-    fn time(&mut self, key: &str, zone: Zone) -> Option<DateTime<Utc>> {
-        let raw = self.take(key);
-        let parsed = match &raw {
-            Value::Null => return None,
-            Value::String(s) if s.trim().is_empty() => return None,
-            Value::String(s) => parse_any(s, zone),
-            Value::Number(n) => parse_any(&n.to_string(), zone),
-            Value::Bool(b) => parse_any(&b.to_string(), zone),
-            Value::Array(_) | Value::Object(_) => None,
-        };
-        if parsed.is_none() {
-            self.put_back(key, raw);
-        }
-        parsed
-    }
-
-    /// A copy of `key`'s value, leaving it in place.
-    fn peek(&self, key: &str) -> Value {
-        self.entries
-            .iter()
-            .rev()
-            .flatten()
-            .find(|(k, _)| k == key)
-            .map_or(Value::Null, |(_, v)| v.clone())
-    }
-
-    fn drop(&mut self, key: &str) {
-        self.take(key);
-    }
-
-    fn into_extra(self) -> Extra {
-        let mut extra = Extra::new();
-        // In the order sent, so of a field sent twice the last one counts,
-        // as in a map; a `null` leaves the field out.
-        for (key, value) in self.entries.into_iter().flatten() {
-            if value.is_null() {
-                extra.remove(key.as_ref());
-            } else {
-                extra.insert(key.into_owned(), value);
-            }
-        }
-        extra
-    }
+/// Whether every field of `m` but `mapped` is `null`.
+fn only_nulls_beside(m: &Map<String, Value>, mapped: &[&str]) -> bool {
+    m.iter()
+        .all(|(k, v)| mapped.contains(&k.as_str()) || v.is_null())
 }
 
 #[cfg(test)]
@@ -802,69 +702,169 @@ mod tests {
         let r = WireResponse::new(200, r#"{"status":"OK","entity":{}}"#);
         assert!(access_token(&r).is_err());
     }
-    /// The one-pass reading of list answers must give exactly what the
-    /// general path gives, errors included, whatever the answer holds.
-    mod one_pass {
+
+    fn page(body: &str) -> Result<Page<Session>> {
+        sessions_page(&WireResponse::new(200, body.to_owned()), Zone::CHINA)
+    }
+
+    fn agents(status: u16, body: &str) -> Result<Page<Agent>> {
+        agents_page(&WireResponse::new(status, body.to_owned()), Zone::CHINA)
+    }
+
+    #[test]
+    fn a_field_sent_twice_counts_once_the_last_one() {
+        let p = page(
+            r#"{"status":"OK","entity":{"total_entries":1,"total_entries":2,"items":[{"serviceSessionId":"a","serviceSessionId":"b","x":1,"x":null,"y":null,"y":2}]}}"#,
+        )
+        .expect("page");
+        assert_eq!(p.total, Some(2));
+        assert_eq!(p.items[0].id, "b");
+        assert!(!p.items[0].extra.contains_key("x"), "null last: left out");
+        assert_eq!(p.items[0].extra.get("y"), Some(&json!(2)));
+        // At the top too: the last status refuses.
+        assert!(agents(200, r#"{"status":"OK","status":"FAIL","entities":[]}"#).is_err());
+        // The last entity is the one read.
+        let p = page(r#"{"status":"OK","entity":{"items":[{"serviceSessionId":"a"}]},"entity":{"items":[]}}"#)
+            .expect("page");
+        assert!(p.items.is_empty());
+        // A mapped field whose last value does not convert: kept, nothing mapped.
+        let p = agents(
+            200,
+            r#"{"status":"ok","entities":[{"username":"a","username":{"o":1}}],"last":"false"}"#,
+        )
+        .expect("page");
+        assert_eq!(p.items[0].email, "");
+        assert_eq!(p.items[0].extra.get("username"), Some(&json!({"o": 1})));
+        assert_eq!(p.last, Some(false));
+        let a = &agents(
+            200,
+            r#"{"status":"OK","entities":[{"password":"x","password":null,"password":"y"}]}"#,
+        )
+        .expect("page")
+        .items[0];
+        assert!(a.extra.is_empty(), "{:?}", a.extra);
+    }
+
+    #[test]
+    fn escaped_field_names_are_the_same_fields() {
+        let p = page(r#"{"status":"OK","entity":{"items":[{"service\u0053essionId":"e","x\u0079":1,"xy":null}]}}"#)
+            .expect("page");
+        assert_eq!(p.items[0].id, "e");
+        assert!(p.items[0].extra.is_empty(), "{:?}", p.items[0].extra);
+    }
+
+    #[test]
+    fn odd_list_and_entity_shapes() {
+        // A lone record where a list belongs is a list of one.
+        let p = page(
+            r#"{"status":"OK","entity":{"total_entries":"3","items":{"serviceSessionId":"lone"}}}"#,
+        )
+        .expect("page");
+        assert_eq!((p.items.len(), p.total), (1, Some(3)));
+        for body in [
+            r#"{"status":"OK","entity":{"items":[1]}}"#,
+            r#"{"status":"OK","entity":{"items":"x"}}"#,
+            r#"{"status":"OK","entity":{"items":[{"a":1},[]]}}"#,
+        ] {
+            let e = page(body).expect_err(body);
+            assert_eq!(e.kind(), kefu_core::ErrorKind::Decode, "{body}");
+        }
+        // No entity, or one that is not an object (a list too: serde's
+        // derive would read a struct from a list by position), is an error.
+        for body in [
+            r#"{"status":"OK","entity":null}"#,
+            r#"{"status":"OK","entity":"x"}"#,
+            r#"{"status":"OK","entity":[[1],null]}"#,
+            r#"{"status":"OK"}"#,
+        ] {
+            let e = page(body).expect_err(body);
+            assert_eq!(e.kind(), kefu_core::ErrorKind::Decode, "{body}");
+        }
+        assert!(agents(200, r#"{"status":"OK","entities":[{"a":1},"b"]}"#).is_err());
+        assert!(
+            agents(200, r#"{"status":"OK","entities":null}"#).is_ok_and(|p| p.items.is_empty())
+        );
+    }
+
+    #[test]
+    fn what_is_a_success() {
+        // No status and no error code: taken.
+        let p = agents(200, r#"{"entities":[{"username":"a"}]}"#).expect("page");
+        assert_eq!(p.items[0].email, "a");
+        // A status that is not OK, a code, or a non-2xx status: refused.
+        for (status, body) in [
+            (200, r#"{"status":1,"entities":[]}"#),
+            (200, r#"{"status":null,"entities":[]}"#),
+            (200, r#"{"status":"FAIL","errorCode":"API_002"}"#),
+            (401, r#"{"status":"OK","entities":[]}"#),
+            (200, r#"[{"status":"OK"}]"#),
+            (200, "<html>"),
+            (200, ""),
+        ] {
+            assert!(agents(status, body).is_err(), "{status} {body}");
+            assert!(
+                sessions_page(&WireResponse::new(status, body.to_owned()), Zone::CHINA).is_err(),
+                "{status} {body}"
+            );
+        }
+        let e = agents(200, r#"{"status":"FAIL","errorCode":"API_002"}"#).unwrap_err();
+        assert_eq!(e.kind(), kefu_core::ErrorKind::Authentication);
+    }
+
+    #[test]
+    fn times_read_in_the_zone_and_unreadable_ones_kept() {
+        let s = session(
+            obj(json!({
+                "createDatetime": "2018-04-19 15:00:59",
+                "startDateTime": 1524121300000i64,
+                "stopDateTime": "yesterday",
+                "enquirySummary": 300,
+            })),
+            Zone::CHINA,
+        );
+        assert_eq!(
+            s.created_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2018-04-19T07:00:59+00:00")
+        );
+        assert_eq!(
+            s.started_at.map(|t| t.timestamp_millis()),
+            Some(1524121300000)
+        );
+        assert_eq!(s.stopped_at, None);
+        assert_eq!(s.extra.get("stopDateTime"), Some(&json!("yesterday")));
+        // 300 is no satisfaction score (0-5 fits a u8; 300 does not).
+        assert_eq!(s.extra.get("enquirySummary"), Some(&json!(300)));
+    }
+
+    #[test]
+    fn the_current_presence_wins_and_the_others_stay_raw() {
+        let a = agent(
+            obj(json!({"currentOnLineState": "Online", "onLineState": 3, "state": ""})),
+            Zone::CHINA,
+        );
+        assert_eq!(a.presence.as_deref(), Some("Online"));
+        assert_eq!(a.extra.get("onLineState"), Some(&json!(3)));
+        assert_eq!(a.extra.get("state"), Some(&json!("")));
+        let a = agent(
+            obj(json!({"currentOnLineState": [1], "onLineState": " ", "state": "Busy"})),
+            Zone::CHINA,
+        );
+        assert_eq!(a.presence.as_deref(), Some("Busy"));
+        assert_eq!(a.extra.get("currentOnLineState"), Some(&json!([1])));
+        assert!(!a.extra.contains_key("onLineState"));
+        // Roles that read as none are kept as sent.
+        let a = agent(obj(json!({"roles": ","})), Zone::CHINA);
+        assert!(a.roles.is_empty());
+        assert_eq!(a.extra.get("roles"), Some(&json!(",")));
+    }
+
+    /// The answer's bytes and the public record functions (a record given as
+    /// a map) read a record the same way: one wire struct under both.
+    mod bytes_and_maps {
         use proptest::prelude::*;
         use serde_json::json;
 
         use super::*;
-
-        fn same(status: u16, body: &str) {
-            let r = WireResponse::new(status, body.to_owned());
-            for zone in [Zone::CHINA, Zone::UTC] {
-                assert_eq!(
-                    format!("{:?}", sessions_page(&r, zone)),
-                    format!("{:?}", sessions_page_general(&r, zone)),
-                    "sessions: {body}"
-                );
-                assert_eq!(
-                    format!("{:?}", agents_page(&r, zone)),
-                    format!("{:?}", agents_page_general(&r, zone)),
-                    "agents: {body}"
-                );
-            }
-        }
-
-        #[test]
-        fn shapes_the_document_shows_and_odd_ones() {
-            let session = r#"{"serviceSessionId":"s1","tenantId":1,"state":"Terminal","originType":["webim"],"createDatetime":"2018-04-19 15:00:59","startDateTime":"2018-04-19 15:01:10","stopDateTime":1524121300000,"enquirySummary":"5","summarys":[[{"id":123,"name":"投诉","color":1,"parentId":0}]],"agentUserSet":[{"userId":"u","username":"a@b.c","tenantId":1}],"visitorUser":{"userId":"v","nicename":"n","username":"x"},"customer":{"customerId":"c","customerNiceName":null},"messageDetail":null,"comment":"","transfered":false,"extraField":{"a":[1,2]}}"#;
-            let agent = r#"{"userId":"u","username":"a@b.c","nicename":"n","trueName":"","roles":"admin,agent","status":"Enable","maxServiceSessionCount":"10","createDateTime":"2018-04-19 15:00:59","password":"x","timeZone":"UTC+8"}"#;
-            // These take the one-pass way (the comparison would be idle otherwise).
-            let page = format!(
-                r#"{{"status":"OK","entity":{{"total_entries":2,"items":[{session},{session}]}}}}"#
-            );
-            assert!(ListPage::sessions(&WireResponse::new(200, page.clone())).is_some());
-            let agents = format!(r#"{{"status":"ok","entities":[{agent}],"last":true}}"#);
-            assert!(ListPage::agents(&WireResponse::new(200, agents)).is_some());
-            let twice = r#"{"status":"OK","entity":{"items":[{"x":1,"x":2}]}}"#;
-            assert!(ListPage::sessions(&WireResponse::new(200, twice)).is_some());
-            for body in [
-                page,
-                format!(r#"{{"status":"ok","entities":[{agent},{agent}],"last":true,"totalPages":11}}"#),
-                // A field twice: the last one counts, in the record and at the top.
-                r#"{"status":"OK","entity":{"total_entries":1,"items":[{"serviceSessionId":"a","serviceSessionId":"b","x":1,"x":null,"y":null,"y":2}]}}"#.to_owned(),
-                r#"{"status":"OK","status":"FAIL","entities":[]}"#.to_owned(),
-                // Escaped names are copied, not borrowed: the same fields.
-                r#"{"status":"OK","entity":{"items":[{"service\u0053essionId":"e","x\u0079":1,"xy":null}]}}"#.to_owned(),
-                r#"{"status":"OK","entities":[{"username":"a","username":{"o":1}}],"last":"false"}"#.to_owned(),
-                // Odd shapes, refusals and non-JSON: the general path's answer.
-                r#"{"status":"OK","entity":{"total_entries":"3","items":{"serviceSessionId":"lone"}}}"#.to_owned(),
-                r#"{"status":"OK","entity":{"items":[1]}}"#.to_owned(),
-                r#"{"status":"OK","entity":null}"#.to_owned(),
-                r#"{"status":"OK","entity":"x"}"#.to_owned(),
-                r#"{"status":"OK","entities":[{"a":1},"b"]}"#.to_owned(),
-                r#"{"entities":[{"username":"a"}]}"#.to_owned(),
-                r#"{"status":1,"entities":[]}"#.to_owned(),
-                r#"{"status":"FAIL","errorCode":"API_002"}"#.to_owned(),
-                r#"[{"status":"OK"}]"#.to_owned(),
-                "<html>".to_owned(),
-                String::new(),
-            ] {
-                same(200, &body);
-                same(401, &body);
-            }
-        }
 
         fn value() -> impl Strategy<Value = Value> {
             let leaf = prop_oneof![
@@ -956,15 +956,32 @@ mod tests {
 
         proptest! {
             #[test]
-            fn any_records_decode_alike(
-                records in prop::collection::vec(record(), 0..4),
-                total in value(),
-                last in value(),
-                status in prop::sample::select(vec!["\"OK\"", "\"ok\"", "\"FAIL\"", "null"]),
+            fn a_record_reads_alike_from_bytes_and_from_a_map(
+                // A map holds a field sent twice once: records without.
+                map in prop::collection::btree_map(key(), value(), 0..12),
             ) {
+                let map: Map<String, Value> = map.into_iter().collect();
+                let record = Value::Object(map.clone()).to_string();
+                for zone in [Zone::CHINA, Zone::UTC] {
+                    let page = sessions_page(&WireResponse::new(200, format!(r#"{{"status":"OK","entity":{{"items":[{record}]}}}}"#)), zone);
+                    prop_assert_eq!(page.ok().map(|p| p.items), Some(vec![session(map.clone(), zone)]));
+                    let page = agents_page(&WireResponse::new(200, format!(r#"{{"status":"OK","entities":[{record}]}}"#)), zone);
+                    prop_assert_eq!(page.ok().map(|p| p.items), Some(vec![agent(map.clone(), zone)]));
+                    let roles = roles(&WireResponse::new(200, format!(r#"{{"status":"OK","entities":[{record}]}}"#)), zone);
+                    prop_assert_eq!(roles.ok(), Some(vec![role(map.clone(), zone)]));
+                }
+            }
+
+            #[test]
+            fn no_null_and_no_password_in_extra(records in prop::collection::vec(record(), 0..4)) {
                 let items = records.join(",");
-                same(200, &format!(r#"{{"status":{status},"entity":{{"total_entries":{total},"items":[{items}]}}}}"#));
-                same(200, &format!(r#"{{"status":{status},"entities":[{items}],"last":{last}}}"#));
+                let body = format!(r#"{{"status":"OK","entities":[{items}]}}"#);
+                if let Ok(page) = agents_page(&WireResponse::new(200, body), Zone::CHINA) {
+                    for a in page.items {
+                        prop_assert!(!a.extra.contains_key("password"));
+                        prop_assert!(a.extra.values().all(|v| !v.is_null()));
+                    }
+                }
             }
         }
     }

@@ -5,8 +5,13 @@
 //! as a JSON object, [`take`] each mapped field out of it, convert it with
 //! these total functions (they never fail: a value that does not fit is
 //! `None`), and keep whatever is left as the record's `extra`.
+//!
+//! [`de`] applies the same rules while serde reads an answer's bytes: the
+//! vendors' records are decoded that way, into wire structs.
 
 use serde_json::{Map, Value};
+
+pub mod de;
 
 /// Removes `key` from `map`, returning `Value::Null` when absent.
 pub fn take(map: &mut Map<String, Value>, key: &str) -> Value {
@@ -21,6 +26,26 @@ pub fn string(value: Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+/// [`string`] of a value left in place (a nested record read by reference).
+pub fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if s.trim().is_empty() => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// [`array()`] of a value left in place.
+pub fn list(value: &Value) -> &[Value] {
+    match value {
+        Value::Array(items) => items,
+        Value::Null => &[],
+        other => std::slice::from_ref(other),
     }
 }
 

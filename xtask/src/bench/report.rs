@@ -181,6 +181,20 @@ impl BenchReport {
                 ));
             }
         }
+        // Issue 11: decoding on serde must stay within 1.1x of a plain parse.
+        if let Some(r) = self
+            .decode
+            .as_ref()
+            .and_then(|d| d.at(&["kefu_over_raw", "session_page"]))
+            .and_then(Json::as_f64)
+        {
+            rows.push((
+                "decode a session page (50): CPU ≤ 1.1× `serde_json::from_slice::<Value>`"
+                    .to_owned(),
+                format!("{r:.2}× (median of the rounds' ratios)"),
+                r <= 1.1,
+            ));
+        }
         for e in &self.exports {
             if let Some(r) = e.ratio() {
                 rows.push((
@@ -377,32 +391,41 @@ impl BenchReport {
         w("");
         if let Some(d) = &self.decode {
             w(
-                "CPU cost a page without I/O (`decode-cost`, microseconds): the raw loop parses the \
-               answer into a `serde_json::Value`; kefu decodes it into records (lenient typing, \
-               `extra`); the export then writes each record as a JSON line.",
+                "CPU cost a page without I/O (`decode-cost`, microseconds of the thread's CPU time): \
+               the raw loop parses the answer into a `serde_json::Value`; kefu decodes it into \
+               records (lenient typing, `extra`); the export then writes each record as a JSON \
+               line. kefu/raw is the median of each round's ratio (raw and kefu back to back).",
             );
             w("");
-            w("| step | raw | kefu |");
-            w("|---|---|---|");
+            w("| step | raw | kefu | kefu/raw |");
+            w("|---|---|---|---|");
             let us = |path: &[&str]| {
                 d.at(path)
                     .and_then(Json::as_f64)
                     .map_or("–".into(), |v| format!("{v:.0}"))
             };
+            let ratio = |step: &str| {
+                d.at(&["kefu_over_raw", step])
+                    .and_then(Json::as_f64)
+                    .map_or("–".into(), |v| format!("{v:.2}"))
+            };
             w(&format!(
-                "| decode a session page (50) | {} | {} |",
+                "| decode a session page (50) | {} | {} | {} |",
                 us(&["session_page_us", "raw_parse_value"]),
-                us(&["session_page_us", "kefu_decode"])
+                us(&["session_page_us", "kefu_decode"]),
+                ratio("session_page")
             ));
             w(&format!(
-                "| decode an agent page (50) | {} | {} |",
+                "| decode an agent page (50) | {} | {} | {} |",
                 us(&["agent_page_us", "raw_parse_value"]),
-                us(&["agent_page_us", "kefu_decode"])
+                us(&["agent_page_us", "kefu_decode"]),
+                ratio("agent_page")
             ));
             w(&format!(
-                "| write a session page as JSON lines | {} | {} |",
+                "| write a session page as JSON lines | {} | {} | {} |",
                 us(&["write_page_us", "raw_items"]),
-                us(&["write_page_us", "kefu_records"])
+                us(&["write_page_us", "kefu_records"]),
+                ratio("write_page")
             ));
             w("");
         }

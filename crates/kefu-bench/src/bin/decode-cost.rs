@@ -4,17 +4,22 @@
 //! is worth optimizing.
 //!
 //! The answers are real sandbox pages (50 sessions; 50 agents), fetched
-//! once. Prints microseconds a page for each step: the median of
-//! `--rounds` rounds (default 5) of `--reps` repetitions (default 1000).
+//! once. Prints microseconds of this thread's CPU time a page for each
+//! step: the median of `--rounds` rounds (default 5) of `--reps`
+//! repetitions (default 1000), each round every step raw and kefu in ten
+//! alternating slices; and each kefu/raw ratio as the median of the
+//! rounds' ratios (the figure issue 11 sets at 1.1 at most for a session
+//! page).
 #![allow(clippy::print_stdout)]
 
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::Duration;
 
 use kefu::time::Zone;
 use kefu_bench::args::Args;
+use kefu_bench::cpu::thread_time;
 use kefu_bench::entry::Runtime;
 use kefu_bench::raw::{Login, RawEasemob};
 use kefu_bench::stats::Summary;
@@ -27,13 +32,28 @@ fn main() -> ExitCode {
         .map_or(ExitCode::FAILURE, |()| ExitCode::SUCCESS)
 }
 
-/// Microseconds per call of `f`, over `reps` calls.
-fn micros(reps: usize, mut f: impl FnMut()) -> f64 {
-    let started = Instant::now();
+/// CPU time of `reps` calls of `f`.
+fn cpu(reps: usize, f: &mut impl FnMut()) -> Duration {
+    let started = thread_time();
     for _ in 0..reps {
         f();
     }
-    started.elapsed().as_secs_f64() * 1e6 / reps as f64
+    thread_time().saturating_sub(started)
+}
+
+/// Microseconds of CPU time per call of `raw` and of `kefu`, about `reps`
+/// calls each, in ten slices taken in turn: a change of load on the shared
+/// machine falls on both sides of the ratio alike.
+fn pair(reps: usize, mut raw: impl FnMut(), mut kefu: impl FnMut()) -> [f64; 2] {
+    const SLICES: usize = 10;
+    let per = reps.div_ceil(SLICES).max(1);
+    let (mut a, mut b) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..SLICES {
+        a += cpu(per, &mut raw);
+        b += cpu(per, &mut kefu);
+    }
+    let calls = (per * SLICES) as f64;
+    [a.as_secs_f64() * 1e6 / calls, b.as_secs_f64() * 1e6 / calls]
 }
 
 async fn fetch(login: &Login, rest: &str, token: &str) -> kefu_bench::Result<bytes_like::Body> {
@@ -81,45 +101,60 @@ async fn run() -> kefu_bench::Result<()> {
     let records = kefu::easemob::decode::sessions_page(&session_answer, zone)?.items;
     let mut buf = Vec::with_capacity(1 << 20);
 
-    // Rounds, each step raw then kefu in turn, and the median of the
+    // Rounds, each step raw and kefu in turn, and the median of the
     // rounds: a shared machine's load moves single measurements.
+    let mut raw_buf = Vec::with_capacity(1 << 20);
     let mut runs: Vec<[f64; 6]> = Vec::new();
     for _ in 0..rounds {
-        runs.push([
-            micros(reps, || {
+        let [s_raw, s_kefu] = pair(
+            reps,
+            || {
                 black_box(serde_json::from_slice::<Value>(black_box(&sessions.0)).ok());
-            }),
-            micros(reps, || {
+            },
+            || {
                 black_box(
                     kefu::easemob::decode::sessions_page(black_box(&session_answer), zone).ok(),
                 );
-            }),
-            micros(reps, || {
+            },
+        );
+        let [a_raw, a_kefu] = pair(
+            reps,
+            || {
                 black_box(serde_json::from_slice::<Value>(black_box(&agents.0)).ok());
-            }),
-            micros(reps, || {
+            },
+            || {
                 black_box(kefu::easemob::decode::agents_page(black_box(&agent_answer), zone).ok());
-            }),
-            micros(reps, || {
-                buf.clear();
+            },
+        );
+        let [w_raw, w_kefu] = pair(
+            reps,
+            || {
+                raw_buf.clear();
                 for item in &items {
-                    let _ = serde_json::to_writer(&mut buf, item);
-                    buf.push(b'\n');
+                    let _ = serde_json::to_writer(&mut raw_buf, item);
+                    raw_buf.push(b'\n');
                 }
-                black_box(&buf);
-            }),
-            micros(reps, || {
+                black_box(&raw_buf);
+            },
+            || {
                 buf.clear();
                 for record in &records {
                     let _ = serde_json::to_writer(&mut buf, record);
                     buf.push(b'\n');
                 }
                 black_box(&buf);
-            }),
-        ]);
+            },
+        );
+        runs.push([s_raw, s_kefu, a_raw, a_kefu, w_raw, w_kefu]);
     }
     let median = |k: usize| {
         let v: Vec<f64> = runs.iter().map(|r| r[k]).collect();
+        Summary::of(&v).map_or(f64::NAN, |s| s.median)
+    };
+    // kefu/raw of each round, then the median: the two sides of a ratio
+    // ran back to back, under the same load.
+    let ratio = |kefu: usize, raw: usize| {
+        let v: Vec<f64> = runs.iter().map(|r| r[kefu] / r[raw]).collect();
         Summary::of(&v).map_or(f64::NAN, |s| s.median)
     };
     let out = json!({
@@ -130,6 +165,11 @@ async fn run() -> kefu_bench::Result<()> {
         "session_page_us": {"raw_parse_value": median(0), "kefu_decode": median(1)},
         "agent_page_us": {"raw_parse_value": median(2), "kefu_decode": median(3)},
         "write_page_us": {"raw_items": median(4), "kefu_records": median(5)},
+        "kefu_over_raw": {
+            "session_page": ratio(1, 0),
+            "agent_page": ratio(3, 2),
+            "write_page": ratio(5, 4),
+        },
     });
     println!("{out}");
     Ok(())

@@ -29,8 +29,10 @@ pub struct Agent {
     /// Tenant the agent belongs to.
     pub tenant_id: Option<String>,
     /// Created at.
+    #[serde(serialize_with = "super::instant::option")]
     pub created_at: Option<DateTime<Utc>>,
     /// Last updated at.
+    #[serde(serialize_with = "super::instant::option")]
     pub updated_at: Option<DateTime<Utc>>,
     /// Vendor fields not mapped above.
     #[serde(default, skip_serializing_if = "Extra::is_empty")]
@@ -102,8 +104,10 @@ pub struct Role {
     /// Enabled.
     pub enabled: Option<bool>,
     /// Created at.
+    #[serde(serialize_with = "super::instant::option")]
     pub created_at: Option<DateTime<Utc>>,
     /// Updated at.
+    #[serde(serialize_with = "super::instant::option")]
     pub updated_at: Option<DateTime<Utc>>,
     /// Vendor fields not mapped above.
     #[serde(default, skip_serializing_if = "Extra::is_empty")]

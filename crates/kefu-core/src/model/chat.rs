@@ -23,6 +23,7 @@ pub struct ChatSummary {
     /// Latest message text (when it is text).
     pub last_message: Option<String>,
     /// Latest message time.
+    #[serde(serialize_with = "super::instant::option")]
     pub last_message_at: Option<DateTime<Utc>>,
     /// Unread messages.
     pub unread: Option<u32>,

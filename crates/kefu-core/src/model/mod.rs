@@ -11,6 +11,7 @@
 
 mod agent;
 mod chat;
+mod instant;
 mod report;
 mod session;
 mod tenant;

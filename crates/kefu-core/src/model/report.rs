@@ -55,6 +55,7 @@ pub struct AgentStatusLog {
     /// Agent id (`staffId`).
     pub agent_id: String,
     /// When (`datetime`, epoch ms).
+    #[serde(serialize_with = "super::instant::option")]
     pub at: Option<DateTime<Utc>>,
     /// Status entered (`operationAction`: 在线, 离线, 忙碌, ...).
     pub status: Option<String>,
@@ -118,6 +119,7 @@ pub struct ReportExport {
     /// Where to download it (`filePath` / `file_path`).
     pub file_url: Option<String>,
     /// When it was prepared (`createTime`, epoch ms).
+    #[serde(serialize_with = "super::instant::option")]
     pub created_at: Option<DateTime<Utc>>,
     /// Description.
     pub description: Option<String>,

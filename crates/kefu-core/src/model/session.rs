@@ -31,10 +31,13 @@ pub struct Session {
     /// The customer (`customer`).
     pub customer: Option<Party>,
     /// Created (`createDatetime`).
+    #[serde(serialize_with = "super::instant::option")]
     pub created_at: Option<DateTime<Utc>>,
     /// Picked up by an agent (`startDateTime`).
+    #[serde(serialize_with = "super::instant::option")]
     pub started_at: Option<DateTime<Utc>>,
     /// Ended (`stopDateTime`).
+    #[serde(serialize_with = "super::instant::option")]
     pub stopped_at: Option<DateTime<Utc>>,
     /// Satisfaction score 0-5 (`enquirySummary`).
     pub satisfaction: Option<u8>,
