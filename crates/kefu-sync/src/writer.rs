@@ -21,6 +21,9 @@ use crate::state::{self, StreamState};
 use crate::store::{self, Counts, Write};
 use crate::stream::Stream;
 
+/// Bytes of `COPY` text sent at a time.
+const COPY_CHUNK: usize = 64 * 1024;
+
 /// An open window.
 pub(crate) enum WindowTx {
     /// SQLite: upserts batch by batch.
@@ -36,8 +39,8 @@ pub(crate) struct Staged {
     /// Rows staged so far; each row's `seq`, so the last copy of a key
     /// wins when a window holds it twice (repeated pages, look-backs).
     staged: i64,
-    /// The `COPY` text of a batch, kept between batches (no new buffer per
-    /// batch).
+    /// `COPY` text on its way (up to about [`COPY_CHUNK`]), kept between
+    /// batches.
     buf: Vec<u8>,
 }
 
@@ -55,7 +58,7 @@ impl WindowTx {
                 tx,
                 stream,
                 staged: 0,
-                buf: Vec::new(),
+                buf: Vec::with_capacity(COPY_CHUNK + 8 * 1024),
             }),
             None => Self::Sqlite(db.begin().await?),
         })
@@ -119,11 +122,6 @@ impl Staged {
             .execute(&mut *self.tx)
             .await?;
         }
-        self.buf.clear();
-        for r in rows {
-            self.staged += 1;
-            encode_row(&mut self.buf, self.staged, r);
-        }
         let names: String = extra.iter().map(|c| format!(", {c}")).collect();
         let conn: &mut PgConnection = &mut self.tx;
         let mut copy = conn
@@ -131,16 +129,27 @@ impl Staged {
                 "COPY {staging} (seq, id{names}, record, record_hash) FROM STDIN"
             ))
             .await?;
-        if let Err(e) = copy.send(self.buf.as_slice()).await {
+        // Sent in pieces of about 64 KiB: no buffer the size of a batch (a
+        // large allocation per batch is memory the allocator keeps a while).
+        self.buf.clear();
+        for r in rows {
+            self.staged += 1;
+            encode_row(&mut self.buf, self.staged, r);
+            if self.buf.len() >= COPY_CHUNK {
+                if let Err(e) = copy.send(self.buf.as_slice()).await {
+                    let _ = copy.abort(e.to_string()).await;
+                    return Err(e.into());
+                }
+                self.buf.clear();
+            }
+        }
+        if !self.buf.is_empty()
+            && let Err(e) = copy.send(self.buf.as_slice()).await
+        {
             let _ = copy.abort(e.to_string()).await;
             return Err(e.into());
         }
         copy.finish().await?;
-        // A window's batch buffer is kept for the next one, but not a
-        // stray giant one.
-        if self.buf.capacity() > 4 << 20 {
-            self.buf = Vec::new();
-        }
         Ok(())
     }
 
