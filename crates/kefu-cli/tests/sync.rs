@@ -1,5 +1,6 @@
 //! `kefu sync` through the real binary: the summary, status, bad input,
-//! `--max-requests`, SIGTERM, and `kill -9` at random points then resume,
+//! `--max-requests`, SIGTERM and SIGINT, accounts of several config
+//! profiles in one database, and `kill -9` at random points then resume,
 //! compared with a fresh full sync.
 
 mod common;
@@ -301,6 +302,227 @@ fn sigterm_rolls_back_the_window_and_exits_7() {
     args.extend(RANGE);
     let v = run_with(&home, &env, &args);
     assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+}
+
+/// Ctrl-C (SIGINT) on a running sync: the window in progress is rolled
+/// back whole (nothing after the saved cursor, everything before it), the
+/// summary says the stream is incomplete, exit 7; the next run completes
+/// with nothing missing and nothing twice.
+#[test]
+fn sigint_rolls_back_the_window_says_incomplete_and_exits_7() {
+    any_drivers();
+    let home = Home::new();
+    let served = Served::start(&home, "easemob", &["--sessions", "5000"]);
+    served.control("POST", "/__sandbox/chaos", Some(r#"{"latency_ms": 20}"#));
+    let env = served.env_pairs();
+    let db = home.path().join("int.db").to_string_lossy().into_owned();
+    let mut cmd = home.kefu_std();
+    cmd.envs(env.iter().cloned())
+        .args([
+            "sync",
+            "run",
+            "--streams",
+            "sessions",
+            "--db",
+            &db,
+            "-o",
+            "json",
+        ])
+        .args(RANGE)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("spawn sync");
+    served.wait_for_request("serviceSessionHistorys", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(400));
+    let status = StdCommand::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{stdout}{stderr}");
+    assert!(stderr.contains("incomplete: sessions"), "{stderr}");
+    let summary: serde_json::Value = serde_json::from_str(&stdout).expect("summary JSON");
+    let row = &summary[0];
+    assert_eq!(row["complete"], false, "{row}");
+    assert!(
+        row["note"].as_str().is_some_and(|n| n.contains("a signal")),
+        "{row}"
+    );
+
+    // Whole windows only: no row after the saved cursor, and every session
+    // up to it (verify over [since, cursor) finds nothing missing).
+    let cursor = row["cursor"].as_str().map(str::to_owned);
+    let (rows, distinct, _) = sessions_in(&db);
+    assert_eq!(rows, distinct);
+    let after = rt().block_on(async {
+        let mut conn = sqlx::AnyConnection::connect(&format!("sqlite://{db}"))
+            .await
+            .expect("connect");
+        let bound = cursor.clone().unwrap_or_default();
+        sqlx::query("SELECT COUNT(*) FROM easemob_sessions WHERE stopped_at > $1")
+            .bind(bound)
+            .fetch_one(&mut conn)
+            .await
+            .expect("count")
+            .get::<i64, _>(0)
+    });
+    match &cursor {
+        None => assert_eq!(rows, 0, "no window committed, no rows"),
+        Some(c) => {
+            assert_eq!(
+                after, 0,
+                "rows after the cursor {c}: a window was half kept"
+            );
+            served.control("POST", "/__sandbox/chaos", Some(r#"{"latency_ms": 0}"#));
+            let v = run_with(
+                &home,
+                &env,
+                &[
+                    "sync",
+                    "verify",
+                    "--streams",
+                    "sessions",
+                    "--db",
+                    &db,
+                    "--since",
+                    "2024-05-01",
+                    "--until",
+                    c,
+                ],
+            );
+            assert_eq!(v.code, 0, "up to the cursor: {}{}", v.stdout, v.stderr);
+        }
+    }
+
+    served.control("POST", "/__sandbox/chaos", Some(r#"{"latency_ms": 0}"#));
+    let mut args = vec![
+        "sync",
+        "run",
+        "--streams",
+        "sessions",
+        "--db",
+        &db,
+        "-o",
+        "json",
+    ];
+    args.extend(RANGE);
+    let rest = run_with(&home, &env, &args);
+    rest.assert_ok();
+    assert_eq!(rest.json()[0]["complete"], true);
+    let (rows, distinct, _) = sessions_in(&db);
+    assert_eq!(rows, distinct, "no duplicates");
+    assert_eq!(rows, 4999, "none missing");
+    let mut args = vec!["sync", "verify", "--streams", "sessions", "--db", &db];
+    args.extend(RANGE);
+    let v = run_with(&home, &env, &args);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+}
+
+/// Accounts of several profiles of one config file, synced into one
+/// database (named once, at the top of the file): each account's rows
+/// under its own `account`, and `sync status` lists both.
+#[test]
+fn profiles_of_one_config_file_share_one_database() {
+    any_drivers();
+    let home = Home::new();
+    let easemob = Served::start(&home, "easemob", &["--sessions", "300"]);
+    let sobot = Served::start(&home, "sobot", &[]);
+    let mut config = String::from("default_profile = \"shop\"\nKEFU_DB = \"shared.db\"\n");
+    for (name, served) in [("shop", &easemob), ("platform", &sobot)] {
+        config.push_str(&format!("\n[profiles.{name}]\n"));
+        // Its env names the vendor (KEFU_VENDOR) and the credentials.
+        for (k, v) in &served.env {
+            config.push_str(&format!("{k} = {v:?}\n"));
+        }
+    }
+    let file = home.path().join("kefu.toml");
+    std::fs::write(&file, config).expect("config");
+    let cfg = file.to_string_lossy().into_owned();
+
+    // The default profile, then the other one by name; no vendor, no
+    // credentials, no database on the command line.
+    let mut shop = vec![
+        "--config",
+        cfg.as_str(),
+        "sync",
+        "run",
+        "--streams",
+        "sessions",
+    ];
+    shop.extend(RANGE);
+    run(&home, &[], &shop).assert_ok();
+    let mut platform = vec![
+        "--config",
+        cfg.as_str(),
+        "--profile",
+        "platform",
+        "sync",
+        "run",
+        "--streams",
+        "tenants,agent_status",
+    ];
+    platform.extend(RANGE);
+    run(&home, &[], &platform).assert_ok();
+
+    let db = home.path().join("shared.db");
+    assert!(db.exists(), "KEFU_DB of the file names the database");
+    assert!(!home.path().join("kefu.db").exists());
+    let accounts = |table: &str| -> Vec<(String, i64)> {
+        rt().block_on(async {
+            let mut conn = sqlx::AnyConnection::connect(&format!("sqlite://{}", db.display()))
+                .await
+                .expect("connect");
+            sqlx::query(&format!(
+                "SELECT account, COUNT(*) FROM {table} GROUP BY account ORDER BY account"
+            ))
+            .fetch_all(&mut conn)
+            .await
+            .expect("accounts")
+            .iter()
+            .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+            .collect()
+        })
+    };
+    let sessions = accounts("easemob_sessions");
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert_eq!(sessions[0].0, "1");
+    assert!(sessions[0].1 > 0);
+    for table in ["sobot_tenants", "sobot_agent_status"] {
+        let rows = accounts(table);
+        assert_eq!(rows.len(), 1, "{table}: {rows:?}");
+        assert_eq!(rows[0].0, "10004", "{table}");
+        assert!(rows[0].1 > 0, "{table}");
+    }
+
+    let status = run(
+        &home,
+        &[],
+        &["--config", cfg.as_str(), "sync", "status", "-o", "json"],
+    );
+    status.assert_ok();
+    let pairs: Vec<(String, String)> = status
+        .json()
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|r| {
+            (
+                r["account"].as_str().expect("a").to_owned(),
+                r["stream"].as_str().expect("s").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("1".to_owned(), "sessions".to_owned()),
+            ("10004".to_owned(), "agent_status".to_owned()),
+            ("10004".to_owned(), "tenants".to_owned()),
+        ]
+    );
 }
 
 /// A tiny deterministic generator: the seed is printed, so a failure can be

@@ -166,6 +166,19 @@ impl SessionHistory for EasemobClient {
             self.inner.page_concurrency,
         ))
     }
+
+    /// The answer's `entity.total_entries` ("查询到的历史会话条数") for
+    /// `query`: one request, `page=1` with `per_page=1` (the smallest the
+    /// document allows), the one record it carries ignored. `None` when
+    /// the answer has no count.
+    async fn session_total(&self, query: &SessionQuery) -> Result<Option<u64>> {
+        let query = SessionQuery {
+            page_size: Some(1),
+            ..query.clone()
+        };
+        let (_, params) = session_params(&query)?;
+        Ok(self.sessions_page(1, &params).await?.total)
+    }
 }
 
 #[cfg(test)]

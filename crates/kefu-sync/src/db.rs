@@ -6,7 +6,8 @@ use std::path::Path;
 use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor, PgPool, Postgres};
 
 use crate::error::{Result, SyncError};
 
@@ -246,6 +247,10 @@ impl DbUrl {
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// PostgreSQL only: native connections for the windows of incremental
+    /// streams, which `COPY` their rows (`Any` has no `COPY`; see
+    /// [`crate::writer`]).
+    pg: Option<PgPool>,
     dialect: Dialect,
     url: DbUrl,
 }
@@ -294,8 +299,25 @@ impl Db {
                 .await
                 .map_err(|e| unreachable_db(url, e))?,
         };
+        let pg = match dialect {
+            Dialect::Sqlite => None,
+            // Windows run one after another: one connection, a spare for a
+            // connection closed after a cancelled BEGIN.
+            Dialect::Postgres => Some(
+                PgPoolOptions::new()
+                    .max_connections(2)
+                    .connect_with(
+                        PgConnectOptions::from_str(url.connect_url())
+                            .map_err(|e| SyncError::invalid("db", e.to_string()))?
+                            .disable_statement_logging(),
+                    )
+                    .await
+                    .map_err(|e| unreachable_db(url, e))?,
+            ),
+        };
         Ok(Self {
             pool,
+            pg,
             dialect,
             url: url.clone(),
         })
@@ -337,9 +359,32 @@ impl Db {
         Ok(self.pool.begin_with(self.dialect.begin()).await?)
     }
 
+    /// PostgreSQL: opens a window's transaction on a native connection (as
+    /// [`Db::begin`] does, a connection left inside an orphaned `BEGIN` is
+    /// closed first). `None` for SQLite.
+    pub(crate) async fn begin_pg(&self) -> Result<Option<sqlx::Transaction<'static, Postgres>>> {
+        let Some(pool) = &self.pg else {
+            return Ok(None);
+        };
+        for _ in 0..pool.options().get_max_connections() {
+            match pool.begin().await {
+                Err(sqlx::Error::InvalidSavePointStatement) => {
+                    let conn = pool.acquire().await?;
+                    tracing::debug!("kefu sync: closing a connection left inside a transaction");
+                    let _ = conn.close().await;
+                }
+                other => return Ok(Some(other?)),
+            }
+        }
+        Ok(Some(pool.begin().await?))
+    }
+
     /// Closes every connection (releasing any advisory lock).
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(pg) = &self.pg {
+            pg.close().await;
+        }
     }
 }
 

@@ -26,6 +26,7 @@ pub mod status;
 pub mod store;
 pub mod stream;
 pub mod verify;
+mod writer;
 
 pub use db::{Db, DbUrl, Dialect};
 pub use engine::{Controls, Options, Progress, Report, StopReason, StreamSummary, run};

@@ -94,6 +94,38 @@ impl Source {
         }
     }
 
+    /// The vendor's own count of an incremental stream's records whose time
+    /// lies in `[from, to)`, when it gives one (one small request); `None`
+    /// when it does not, and `sync verify` compares ids instead.
+    ///
+    /// Session times are whole seconds (as `kefu-easemob`'s walk also
+    /// relies on), and the document does not say whether `stopDateTo` is
+    /// inclusive: the window asked ends half a second before the first
+    /// whole second at or after each bound, so no session lies on an end
+    /// and the count is that of `[from, to)` whichever way the vendor reads
+    /// its ends.
+    pub async fn window_total(
+        &self,
+        stream: Stream,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Option<u64>, Error> {
+        match stream {
+            Stream::Sessions => {
+                let (Some(a), Some(b)) = (half_second_before(from), half_second_before(to)) else {
+                    return Ok(None);
+                };
+                if b < a {
+                    return Ok(Some(0));
+                }
+                self.sessions
+                    .session_total(&SessionQuery::stopped_between(a, b))
+                    .await
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Every row of a snapshot stream.
     pub async fn snapshot(&self, stream: Stream) -> Result<Rows, Error> {
         let iter = |rows: Vec<Result<Row, Error>>| futures_util::stream::iter(rows).boxed();
@@ -131,5 +163,29 @@ impl Source {
             .iter()
             .map(|s| row::agent_stats(s, day))
             .collect()
+    }
+}
+
+/// Half a second before the first whole second at or after `t`: a bound no
+/// whole-second time lies on, with the same whole seconds on each side.
+fn half_second_before(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let ms = t.timestamp_millis();
+    let ceil = ms.div_euclid(1000) * 1000 + if ms.rem_euclid(1000) == 0 { 0 } else { 1000 };
+    DateTime::from_timestamp_millis(ceil - 500)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_second_bounds_keep_whole_seconds_on_their_side() {
+        let at = |ms: i64| DateTime::from_timestamp_millis(ms).expect("t");
+        // A whole second: the bound is just before it, so it counts as in.
+        assert_eq!(half_second_before(at(10_000)), Some(at(9_500)));
+        // Inside a second: the next whole second is the first one in.
+        assert_eq!(half_second_before(at(10_001)), Some(at(10_500)));
+        assert_eq!(half_second_before(at(10_999)), Some(at(10_500)));
+        assert_eq!(half_second_before(at(-1)), Some(at(-500)));
     }
 }

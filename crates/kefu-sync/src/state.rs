@@ -1,11 +1,26 @@
 //! `kefu_sync_state`: one row per (account, stream), written in the same
 //! transaction as the rows it speaks for.
 
-use sqlx::{AnyConnection, Row as _};
+use sqlx::{AnyConnection, PgConnection, Row as _};
 
 use crate::db::{ColumnKind, Db, Dialect};
 use crate::error::Result;
 use crate::stream::Stream;
+
+/// Binds the parameters of [`save_sql`] (the same for `Any` and native
+/// PostgreSQL queries, whose types differ).
+macro_rules! bind_state {
+    ($q:expr, $s:expr, $now:expr) => {
+        $q.bind($s.account.clone())
+            .bind($s.stream.clone())
+            .bind($s.cursor.clone())
+            .bind($s.origin.clone())
+            .bind(i64::from($s.complete))
+            .bind($now.to_owned())
+            .bind($now.to_owned())
+            .bind($s.last_outcome.clone())
+    };
+}
 
 /// What is stored for one (account, stream).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -75,7 +90,25 @@ pub async fn save(
     s: &StreamState,
     now: &str,
 ) -> Result<()> {
-    let sql = format!(
+    let sql = save_sql(dialect);
+    bind_state!(sqlx::query(&sql), s, now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// [`save`] on a native PostgreSQL connection (a window written by `COPY`).
+pub(crate) async fn save_pg(conn: &mut PgConnection, s: &StreamState, now: &str) -> Result<()> {
+    let sql = save_sql(Dialect::Postgres);
+    bind_state!(sqlx::query(&sql), s, now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The upsert of one state row; parameters as [`bind_state`] binds them.
+fn save_sql(dialect: Dialect) -> String {
+    format!(
         "INSERT INTO kefu_sync_state \
          (account, stream, cursor, origin, complete, updated_at, last_run_at, last_outcome) \
          VALUES ($1, $2, $3, $4, $5, {now}, {now2}, $8) \
@@ -84,19 +117,7 @@ pub async fn save(
          last_run_at = excluded.last_run_at, last_outcome = excluded.last_outcome",
         now = dialect.param(6, ColumnKind::Time),
         now2 = dialect.param(7, ColumnKind::Time),
-    );
-    sqlx::query(&sql)
-        .bind(s.account.clone())
-        .bind(s.stream.clone())
-        .bind(s.cursor.clone())
-        .bind(s.origin.clone())
-        .bind(i64::from(s.complete))
-        .bind(now.to_owned())
-        .bind(now.to_owned())
-        .bind(s.last_outcome.clone())
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    )
 }
 
 /// Rows of `account` in `stream`'s table (deleted snapshot rows included).

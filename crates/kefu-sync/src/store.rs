@@ -147,7 +147,10 @@ async fn stored_hashes(
         sql.push_str(&dialect.seq_param(i + 2, ColumnKind::Text));
     }
     sql.push(')');
-    let mut q = sqlx::query(&sql).bind(w.account.to_owned());
+    // Only full batches' statements are kept prepared (see `upsert`).
+    let mut q = sqlx::query(&sql)
+        .persistent(rows.len() == BATCH)
+        .bind(w.account.to_owned());
     for r in rows {
         q = q.bind(r.id.clone());
     }
@@ -245,7 +248,12 @@ async fn upsert(
         ));
     }
 
-    let mut q: Query<'_, Any, AnyArguments<'_>> = sqlx::query(&sql);
+    // A full batch's statement is the same every time and stays prepared;
+    // the short last batch of each window has a length of its own, and
+    // kept prepared (sqlx caches up to 100 statements a connection, SQLite
+    // compiles a 500-row VALUES into a program of its own) they pile up
+    // with the number of windows: memory that grew with the account.
+    let mut q: Query<'_, Any, AnyArguments<'_>> = sqlx::query(&sql).persistent(rows.len() == BATCH);
     // Borrowed, not copied: a batch's records are most of what is sent.
     for r in rows {
         q = q.bind(w.account).bind(r.id.as_str());

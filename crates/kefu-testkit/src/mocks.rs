@@ -94,6 +94,7 @@ mock! {
     impl SessionHistory for SessionHistory {
         fn sessions(&self, query: &SessionQuery) -> Result<RecordStream<Session>>;
         async fn chats(&self, partner_id: &str) -> Result<Vec<ChatSummary>>;
+        async fn session_total(&self, query: &SessionQuery) -> Result<Option<u64>>;
     }
 }
 
