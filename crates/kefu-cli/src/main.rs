@@ -33,6 +33,7 @@ use crate::exit::Failure;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    small_pages_only();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if json_error::wanted_in_args(std::env::args()) => return usage::exit_json(e),
@@ -68,6 +69,18 @@ fn main() -> ExitCode {
             ExitCode::from(failure.code())
         }
     }
+}
+
+/// No transparent huge pages for this process. mimalloc reserves its
+/// arenas in large aligned regions, and where the kernel backs every such
+/// region with 2 MiB pages (`transparent_hugepage=always`, common on
+/// servers) a few live kilobytes keep whole huge pages resident: a 100,000-
+/// session export peaked at 38-42 MiB instead of 17-18 MiB, for no speed
+/// (docs/benchmarks.md). Set before the runtime starts, so nearly every
+/// allocation is made under it; failure (an old kernel) costs only memory.
+fn small_pages_only() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
 }
 
 /// Logs to stderr as `KEFU_LOG` (else `RUST_LOG`) says; off by default, so
