@@ -27,10 +27,9 @@ use clap::Parser;
 
 use crate::exit::Failure;
 
-// A sync builds rows on one thread and frees them on another; glibc's
-// malloc spent about a fifth of its CPU on that (docs/sync.md, Performance).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// The system allocator. mimalloc made a sync about 15% faster (docs/sync.md)
+// but held a 1,000,000-session export at 44 MiB, over its 40 MB ceiling,
+// where glibc peaks at 24 MiB (docs/benchmarks.md, History).
 
 fn main() -> ExitCode {
     small_pages_only();
@@ -71,13 +70,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// No transparent huge pages for this process. mimalloc reserves its
-/// arenas in large aligned regions, and where the kernel backs every such
-/// region with 2 MiB pages (`transparent_hugepage=always`, common on
-/// servers) a few live kilobytes keep whole huge pages resident: a 100,000-
-/// session export peaked at 38-42 MiB instead of 17-18 MiB, for no speed
-/// (docs/benchmarks.md). Set before the runtime starts, so nearly every
-/// allocation is made under it; failure (an old kernel) costs only memory.
+/// No transparent huge pages for this process. Where the kernel backs
+/// every large aligned region with 2 MiB pages (`transparent_hugepage=
+/// always`, common on servers) a few live kilobytes keep whole huge pages
+/// resident: with mimalloc a 100,000-session export peaked at 38-42 MiB
+/// instead of 17-18 MiB, for no speed (docs/benchmarks.md, History).
+/// Set before the runtime starts, so nearly every allocation is made under
+/// it; failure (an old kernel) costs only memory.
 fn small_pages_only() {
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);
