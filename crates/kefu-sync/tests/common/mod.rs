@@ -142,22 +142,35 @@ impl TestDb {
     }
 }
 
-/// Runs `body` against SQLite and PostgreSQL in turn.
+/// Runs `body` against SQLite and PostgreSQL in turn, each on a database
+/// of its own that is dropped afterwards, whether `body` passed or not.
 #[macro_export]
 macro_rules! both {
     ($sqlite:ident, $pg:ident, $body:path) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $sqlite() {
             if let Some(db) = common::TestDb::new(common::Kind::Sqlite, stringify!($sqlite)).await {
-                $body(&db).await;
+                // A failing test drops its database too, then fails.
+                let outcome =
+                    futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe($body(&db)))
+                        .await;
                 db.finish().await;
+                if let Err(panic) = outcome {
+                    std::panic::resume_unwind(panic);
+                }
             }
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $pg() {
             if let Some(db) = common::TestDb::new(common::Kind::Postgres, stringify!($pg)).await {
-                $body(&db).await;
+                // A failing test drops its database too, then fails.
+                let outcome =
+                    futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe($body(&db)))
+                        .await;
                 db.finish().await;
+                if let Err(panic) = outcome {
+                    std::panic::resume_unwind(panic);
+                }
             }
         }
     };
