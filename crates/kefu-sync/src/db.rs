@@ -6,6 +6,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor, PgPool, Postgres};
 
@@ -348,7 +349,7 @@ impl Db {
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         for _ in 0..self.pool.options().get_max_connections() {
             match self.pool.begin_with(self.dialect.begin()).await {
-                Err(sqlx::Error::InvalidSavePointStatement) => {
+                Err(e) if left_inside_a_transaction(&e) => {
                     let conn = self.pool.acquire().await?;
                     tracing::debug!("kefu sync: closing a connection left inside a transaction");
                     let _ = conn.close().await;
@@ -359,24 +360,27 @@ impl Db {
         Ok(self.pool.begin_with(self.dialect.begin()).await?)
     }
 
-    /// PostgreSQL: opens a window's transaction on a native connection (as
-    /// [`Db::begin`] does, a connection left inside an orphaned `BEGIN` is
-    /// closed first). `None` for SQLite.
-    pub(crate) async fn begin_pg(&self) -> Result<Option<sqlx::Transaction<'static, Postgres>>> {
+    /// PostgreSQL: a native connection with a window's transaction begun
+    /// on it (`BEGIN` sent; the caller commits, see `writer::Staged`).
+    /// `None` for SQLite. A connection on which `BEGIN` fails is closed and
+    /// another tried.
+    pub(crate) async fn begin_pg(&self) -> Result<Option<PoolConnection<Postgres>>> {
         let Some(pool) = &self.pg else {
             return Ok(None);
         };
-        for _ in 0..pool.options().get_max_connections() {
-            match pool.begin().await {
-                Err(sqlx::Error::InvalidSavePointStatement) => {
-                    let conn = pool.acquire().await?;
-                    tracing::debug!("kefu sync: closing a connection left inside a transaction");
+        let mut tries = pool.options().get_max_connections();
+        loop {
+            let mut conn = pool.acquire().await?;
+            match sqlx::query("BEGIN").execute(&mut *conn).await {
+                Ok(_) => return Ok(Some(conn)),
+                Err(e) if tries > 1 => {
+                    tries -= 1;
+                    tracing::debug!(error = %e, "kefu sync: closing a connection that cannot begin");
                     let _ = conn.close().await;
                 }
-                other => return Ok(Some(other?)),
+                Err(e) => return Err(e.into()),
             }
         }
-        Ok(Some(pool.begin().await?))
     }
 
     /// Closes every connection (releasing any advisory lock).
@@ -386,6 +390,18 @@ impl Db {
             pg.close().await;
         }
     }
+}
+
+/// A pooled connection that a stopped window left in the middle of its
+/// transaction (a `BEGIN` whose answer was never read): beginning on it
+/// fails, and it is closed rather than used. sqlx reports it as
+/// `InvalidSavePointStatement`, or as `BeginFailed` when the status it
+/// read after `BEGIN` was a stale one.
+fn left_inside_a_transaction(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::InvalidSavePointStatement | sqlx::Error::BeginFailed
+    )
 }
 
 fn unreachable_db(url: &DbUrl, e: sqlx::Error) -> SyncError {

@@ -12,6 +12,7 @@
 //!   in key order, instead of planning, binding and parsing thousands of
 //!   parameters a statement (where a sync's time went: docs/sync.md).
 
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, PgConnection, Postgres, Row as _, Transaction};
 
 use crate::db::{ColumnKind, Db};
@@ -34,7 +35,15 @@ pub(crate) enum WindowTx {
 
 /// A PostgreSQL window's transaction and what it staged.
 pub(crate) struct Staged {
-    tx: Transaction<'static, Postgres>,
+    /// Inside the window's `BEGIN`. Never handed back to the pool unless
+    /// committed: a window dropped half-way (a stop, a failure) may leave
+    /// the connection in the middle of a `COPY` whose answers are still
+    /// unread, and the next window would read them as its own (sqlx:
+    /// "expected CopyInResponse, got BindComplete"). Closing it instead
+    /// also rolls the window back on the server.
+    tx: PoolConnection<Postgres>,
+    /// Whether `COMMIT` went through.
+    committed: bool,
     stream: Stream,
     /// Rows staged so far; each row's `seq`, so the last copy of a key
     /// wins when a window holds it twice (repeated pages, look-backs).
@@ -56,6 +65,7 @@ impl WindowTx {
         Ok(match db.begin_pg().await? {
             Some(tx) => Self::Postgres(Staged {
                 tx,
+                committed: false,
                 stream,
                 staged: 0,
                 buf: Vec::with_capacity(COPY_CHUNK + 8 * 1024),
@@ -92,9 +102,18 @@ impl WindowTx {
             Self::Postgres(mut s) => {
                 let counts = s.upsert(w).await?;
                 state::save_pg(&mut s.tx, next, now).await?;
-                s.tx.commit().await?;
+                sqlx::query("COMMIT").execute(&mut *s.tx).await?;
+                s.committed = true;
                 Ok(counts)
             }
+        }
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.tx.close_on_drop();
         }
     }
 }
