@@ -279,6 +279,13 @@ impl Db {
                 .max_connections(1)
                 .after_connect(|conn, _| {
                     Box::pin(async move {
+                        // Before WAL, and only for a new file (an existing
+                        // database keeps the page size it was made with):
+                        // a session row is about 1.3 KB, and with 4 KiB
+                        // pages every WAL frame and checkpoint write costs
+                        // a system call per 3 rows; 16 KiB pages measured
+                        // 25-30% faster (docs/sync.md, Performance).
+                        conn.execute("PRAGMA page_size = 16384").await?;
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
                         conn.execute("PRAGMA busy_timeout = 30000").await?;

@@ -451,7 +451,7 @@ impl Run<'_> {
                     }
                 }
                 Piece::End { from, to, fetched } => {
-                    let (tx, mut counts, span) = match open.take() {
+                    let (tx, counts, span) = match open.take() {
                         Some(o) => o,
                         None => {
                             let span = window_span(stream, &state.account);
@@ -474,8 +474,7 @@ impl Run<'_> {
                         }
                         .to_owned(),
                     );
-                    counts += tx
-                        .commit(w, &next, &row::instant(Utc::now()))
+                    tx.commit(&next, &row::instant(Utc::now()))
                         .instrument(span.clone())
                         .await?;
                     span.record("from", tracing::field::display(row::instant(from)));

@@ -330,19 +330,15 @@ async fn hostile_text_and_repeats_in_one_window(t: &TestDb) {
         let got: Session = serde_json::from_str(record).expect("a stored record is a session");
         assert_eq!(&got, want);
     }
-    // A second run inserts nothing and leaves the same records. PostgreSQL
-    // stages the window and keeps the last copy of each key before writing,
-    // so nothing is updated either; SQLite writes batch by batch, so the
-    // first copy of s0000 is written back and then replaced by the last
-    // within the window's transaction, and counts as updated twice
-    // (docs/sync.md, "Counting inserted vs updated").
+    // A second run inserts nothing and leaves the same records. Both
+    // databases write batch by batch, so the first copy of s0000 is written
+    // back and then replaced by the last within the window's transaction,
+    // and counts as updated twice (docs/sync.md, "Counting inserted vs
+    // updated").
     let r = run(&db, &source(&f), &o, &Controls::default())
         .await
         .expect("again");
-    let expected_updates = match db.dialect() {
-        kefu_sync::Dialect::Postgres => 0,
-        kefu_sync::Dialect::Sqlite => 2,
-    };
+    let expected_updates = 2;
     assert_eq!(
         (r.streams[0].inserted, r.streams[0].updated),
         (0, expected_updates)

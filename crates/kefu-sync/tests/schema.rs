@@ -90,3 +90,47 @@ async fn foreign_tables_are_never_replaced() {
         "{e}"
     );
 }
+
+/// A new SQLite file gets 16 KiB pages (a session row is about 1.3 KB: with
+/// SQLite's 4 KiB default every WAL frame costs a system call per three
+/// rows); a file made with other pages keeps them and is upgraded as usual.
+#[tokio::test]
+async fn new_sqlite_files_get_16_kib_pages_and_old_ones_keep_theirs() {
+    use sqlx::{Connection, Executor};
+
+    async fn page_size(db: &Db) -> i64 {
+        sqlx::query("PRAGMA page_size")
+            .fetch_one(db.pool())
+            .await
+            .expect("page_size")
+            .get(0)
+    }
+
+    let fresh = TestDb::new(Kind::Sqlite, "pages-new")
+        .await
+        .expect("sqlite");
+    let db = fresh.open().await;
+    assert_eq!(page_size(&db).await, 16384);
+    db.close().await;
+
+    // A file an earlier kefu made, with SQLite's default pages, in WAL mode.
+    let old = TestDb::new(Kind::Sqlite, "pages-old")
+        .await
+        .expect("sqlite");
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&format!("sqlite:{}?mode=rwc", old.text_url))
+        .await
+        .expect("connect");
+    conn.execute("PRAGMA page_size = 4096").await.expect("4096");
+    conn.execute("PRAGMA journal_mode = WAL")
+        .await
+        .expect("wal");
+    conn.execute("CREATE TABLE kefu_note (x TEXT)")
+        .await
+        .expect("table");
+    conn.close().await.expect("close");
+    let db = old.open().await;
+    assert_eq!(page_size(&db).await, 4096);
+    assert_eq!(schema::version(&db).await.expect("v"), LATEST);
+    db.close().await;
+}
