@@ -249,8 +249,8 @@ impl DbUrl {
 pub struct Db {
     pool: AnyPool,
     /// PostgreSQL only: native connections for the windows of incremental
-    /// streams, which `COPY` their rows (`Any` has no `COPY`; see
-    /// [`crate::writer`]).
+    /// streams, which bind each batch's columns as arrays (`Any` binds no
+    /// arrays; see [`crate::writer`]).
     pg: Option<PgPool>,
     dialect: Dialect,
     url: DbUrl,

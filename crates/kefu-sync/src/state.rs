@@ -97,7 +97,7 @@ pub async fn save(
     Ok(())
 }
 
-/// [`save`] on a native PostgreSQL connection (a window written by `COPY`).
+/// [`save`] on a native PostgreSQL connection (a window's, see [`crate::writer`]).
 pub(crate) async fn save_pg(conn: &mut PgConnection, s: &StreamState, now: &str) -> Result<()> {
     let sql = save_sql(Dialect::Postgres);
     bind_state!(sqlx::query(&sql), s, now)

@@ -43,8 +43,8 @@ pub(crate) struct PgWindow {
     /// committed: a window dropped half-way (a stop, a failure) may leave
     /// a statement's answers unread on the connection, and the next window
     /// would read them as its own (sqlx: "expected CopyInResponse, got
-    /// BindComplete", seen when batches were `COPY`'d). Closing it instead
-    /// also rolls the window back on the server.
+    /// BindComplete", seen when batches went by `COPY`). Closing it
+    /// instead also rolls the window back on the server.
     tx: PoolConnection<Postgres>,
     /// Whether `COMMIT` went through.
     committed: bool,
