@@ -62,9 +62,17 @@ impl Dialect {
     /// in order. SQLite gets an anonymous `?`: its named `$N` are looked up
     /// one by one in a list (quadratic in a 3000-parameter batch).
     pub(crate) fn seq_param(self, n: usize, kind: ColumnKind) -> String {
+        let mut out = String::new();
+        self.push_seq_param(&mut out, n, kind);
+        out
+    }
+
+    /// [`Self::seq_param`] appended to `sql` (a batch has thousands: no
+    /// string of its own for each).
+    pub(crate) fn push_seq_param(self, sql: &mut String, n: usize, kind: ColumnKind) {
         match self {
-            Self::Sqlite => "?".to_owned(),
-            Self::Postgres => self.param(n, kind),
+            Self::Sqlite => sql.push('?'),
+            Self::Postgres => sql.push_str(&self.param(n, kind)),
         }
     }
 

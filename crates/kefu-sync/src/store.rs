@@ -144,7 +144,7 @@ async fn stored_hashes(
         if i > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&dialect.seq_param(i + 2, ColumnKind::Text));
+        dialect.push_seq_param(&mut sql, i + 2, ColumnKind::Text);
     }
     sql.push(')');
     // Only full batches' statements are kept prepared (see `upsert`).
@@ -214,6 +214,9 @@ async fn upsert(
         if ignore { "OR IGNORE " } else { "" },
         names.join(", ")
     );
+    // A parameter and its separator take at most a few bytes in SQLite
+    // (`?, `) and about 16 in PostgreSQL (`$3500::timestamptz, `).
+    sql.reserve(rows.len() * kinds.len() * 20 + 512);
     let mut n = 0;
     for (i, _) in rows.iter().enumerate() {
         if i > 0 {
@@ -225,7 +228,7 @@ async fn upsert(
                 sql.push_str(", ");
             }
             n += 1;
-            sql.push_str(&dialect.seq_param(n, *kind));
+            dialect.push_seq_param(&mut sql, n, *kind);
         }
         sql.push(')');
     }
