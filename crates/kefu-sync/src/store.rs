@@ -66,18 +66,7 @@ async fn write_chunk(
     w: Write<'_>,
     rows: &[Row],
 ) -> Result<Counts> {
-    // A repeated page may hold the same key twice: the last copy wins, and
-    // one statement must not touch a row twice (PostgreSQL refuses it).
-    let mut last: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
-    for (i, r) in rows.iter().enumerate() {
-        last.insert(r.id.as_str(), i);
-    }
-    let unique: Vec<&Row> = rows
-        .iter()
-        .enumerate()
-        .filter(|(i, r)| last.get(r.id.as_str()) == Some(i))
-        .map(|(_, r)| r)
-        .collect();
+    let unique = last_copies(rows);
 
     if dialect == Dialect::Postgres && w.seen.is_none() {
         // One statement: unchanged rows are skipped by the conflict's WHERE,
@@ -118,6 +107,21 @@ async fn write_chunk(
         upsert(conn, dialect, w, &to_write, Mode::Upsert).await?;
     }
     Ok(counts)
+}
+
+/// Each id of `rows` once, its last copy, in order. A repeated page may hold
+/// the same key twice: the last copy wins, and one statement must not touch
+/// a row twice (PostgreSQL refuses it).
+pub(crate) fn last_copies(rows: &[Row]) -> Vec<&Row> {
+    let mut last: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        last.insert(r.id.as_str(), i);
+    }
+    rows.iter()
+        .enumerate()
+        .filter(|(i, r)| last.get(r.id.as_str()) == Some(i))
+        .map(|(_, r)| r)
+        .collect()
 }
 
 /// `id → (record_hash, deleted)` of the rows already stored.

@@ -17,8 +17,6 @@
 //! PostgreSQL once moved a whole window at the commit, and the fetching
 //! stood still for that statement's second or more (docs/sync.md).
 
-use std::collections::HashMap;
-
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, Postgres, Row as _, Transaction};
 
@@ -104,18 +102,7 @@ impl PgWindow {
         if rows.is_empty() {
             return Ok(Counts::default());
         }
-        // One statement must not touch a row twice: a key repeated in the
-        // batch (a repeated page) is written once, its last copy.
-        let mut last: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
-        for (i, r) in rows.iter().enumerate() {
-            last.insert(r.id.as_str(), i);
-        }
-        let rows: Vec<&Row> = rows
-            .iter()
-            .enumerate()
-            .filter(|(i, r)| last.get(r.id.as_str()) == Some(i))
-            .map(|(_, r)| r)
-            .collect();
+        let rows = store::last_copies(rows);
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let records: Vec<&str> = rows.iter().map(|r| r.record.as_str()).collect();
         let hashes: Vec<i64> = rows.iter().map(|r| r.hash).collect();
