@@ -1,5 +1,7 @@
 //! A vendor record as a row: its key, its windowing columns, its JSON.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use kefu_core::model::{Agent, AgentStats, AgentStatusLog, AppKey, Role, Session, Tenant};
 use kefu_core::{Error, Vendor};
@@ -61,11 +63,49 @@ fn row<T: Serialize>(
         .map_err(|e| Error::decode(vendor, format!("cannot encode a {what}: {e}"), b""))?;
     let hash = fnv1a(record.as_bytes());
     Ok(Row {
-        id,
-        columns,
+        id: without_nul(id),
+        columns: columns.into_iter().map(|c| c.map(without_nul)).collect(),
         record,
         hash,
     })
+}
+
+/// `s` with each NUL replaced by U+FFFD. PostgreSQL's `text` cannot hold a
+/// NUL, and a key must read the same in every database (and to `verify`).
+fn without_nul(s: String) -> String {
+    if s.contains('\0') {
+        s.replace('\0', "\u{fffd}")
+    } else {
+        s
+    }
+}
+
+/// A record's JSON as PostgreSQL's `jsonb` takes it: the escape of NUL
+/// (`\u0000`), which `jsonb` refuses, becomes that of U+FFFD. Anything
+/// else, a backslash followed by the letters `u0000` included, is kept.
+pub(crate) fn for_jsonb(json: &str) -> Cow<'_, str> {
+    const NUL: &str = "\\u0000";
+    if !json.contains(NUL) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len());
+    let mut rest = json;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let escape = &rest[i..];
+        if let Some(after) = escape.strip_prefix(NUL) {
+            out.push_str("\\ufffd");
+            rest = after;
+        } else {
+            // An escape is a backslash and one character (`\\` included),
+            // or `\uXXXX`, whose digits hold no backslash.
+            let len = escape[1..].chars().next().map_or(1, |c| 1 + c.len_utf8());
+            out.push_str(&escape[..len]);
+            rest = &escape[len..];
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 /// A session, keyed by `serviceSessionId`, windowed on its stop time.
@@ -172,6 +212,38 @@ mod tests {
         // Whole seconds keep their three digits (the text must sort).
         assert_eq!(b, "2023-11-14T22:13:21.000Z");
         assert!(a < b);
+    }
+
+    #[test]
+    fn only_the_escape_of_nul_is_replaced_for_jsonb() {
+        let cases = [
+            (r#"{"a":"plain"}"#, r#"{"a":"plain"}"#),
+            (r#"{"a":"x\u0000y"}"#, r#"{"a":"x\ufffdy"}"#),
+            // An escaped backslash, then the letters: kept.
+            (r#"{"a":"\\u0000"}"#, r#"{"a":"\\u0000"}"#),
+            // An escaped backslash, then the escape of NUL.
+            (r#"{"a":"\\\u0000"}"#, r#"{"a":"\\\ufffd"}"#),
+            (
+                r#"{"客\"服":"\u0000\u0000","b":"\u00001"}"#,
+                r#"{"客\"服":"\ufffd\ufffd","b":"\ufffd1"}"#,
+            ),
+            (r#"{"a":"\u0001"}"#, r#"{"a":"\u0001"}"#),
+        ];
+        for (json, want) in cases {
+            assert_eq!(for_jsonb(json), want, "{json}");
+        }
+        assert!(matches!(for_jsonb(r#"{"a":1}"#), Cow::Borrowed(_)));
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, what `jsonb` is given reads back as the same
+        /// text with U+FFFD for each NUL.
+        #[test]
+        fn jsonb_text_is_the_record_with_nul_replaced(s in "[a-z\\\\\"\u{0}\u{1}u0客]{0,24}") {
+            let json = serde_json::to_string(&s).expect("json");
+            let back: String = serde_json::from_str(&for_jsonb(&json)).expect("still JSON");
+            proptest::prop_assert_eq!(back, s.replace('\0', "\u{fffd}"));
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! updated and to skip unchanged rows), then one multi-row upsert on the
 //! natural key. Everything here runs inside the caller's transaction.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use sqlx::any::AnyArguments;
@@ -10,7 +11,7 @@ use sqlx::{Any, AnyConnection, Row as _};
 
 use crate::db::{ColumnKind, Dialect};
 use crate::error::Result;
-use crate::row::Row;
+use crate::row::{self, Row};
 use crate::stream::Stream;
 
 /// Rows per statement: well under SQLite's 32766 and PostgreSQL's 65535
@@ -277,12 +278,19 @@ async fn upsert(
     // with the number of windows: memory that grew with the account.
     let mut q: Query<'_, Any, AnyArguments<'_>> = sqlx::query(&sql).persistent(rows.len() == BATCH);
     // Borrowed, not copied: a batch's records are most of what is sent.
-    for r in rows {
+    let records: Vec<Cow<'_, str>> = rows
+        .iter()
+        .map(|r| match dialect {
+            Dialect::Postgres => row::for_jsonb(&r.record),
+            Dialect::Sqlite => Cow::Borrowed(r.record.as_str()),
+        })
+        .collect();
+    for (r, record) in rows.iter().zip(&records) {
         q = q.bind(w.account).bind(r.id.as_str());
         for v in &r.columns {
             q = q.bind(v.as_deref());
         }
-        q = q.bind(r.record.as_str()).bind(r.hash).bind(w.now);
+        q = q.bind(record.as_ref()).bind(r.hash).bind(w.now);
         if let Some(seen) = w.seen {
             q = q.bind(seen);
         }

@@ -17,12 +17,14 @@
 //! PostgreSQL once moved a whole window at the commit, and the fetching
 //! stood still for that statement's second or more (docs/sync.md).
 
+use std::borrow::Cow;
+
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, Postgres, Row as _, Transaction};
 
 use crate::db::{ColumnKind, Db};
 use crate::error::{Result, SyncError};
-use crate::row::Row;
+use crate::row::{self, Row};
 use crate::state::{self, StreamState};
 use crate::store::{self, Counts, Write};
 use crate::stream::Stream;
@@ -104,7 +106,8 @@ impl PgWindow {
         }
         let rows = store::last_copies(rows);
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        let records: Vec<&str> = rows.iter().map(|r| r.record.as_str()).collect();
+        let records: Vec<Cow<'_, str>> = rows.iter().map(|r| row::for_jsonb(&r.record)).collect();
+        let records: Vec<&str> = records.iter().map(|r| r.as_ref()).collect();
         let hashes: Vec<i64> = rows.iter().map(|r| r.hash).collect();
         let mut q = sqlx::query(&self.sql)
             .bind(w.account)

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use common::{Kind, TestDb, count_rows, ids, june};
 use futures_util::StreamExt;
-use kefu::model::{Session, SessionQuery};
+use kefu::model::{Role, Session, SessionQuery};
 use kefu::{
     AgentAdmin, Capabilities, Provider, RecordStream, Reports, SessionHistory, TenantAdmin, Vendor,
 };
@@ -26,6 +26,8 @@ struct Inner {
     sessions: Mutex<Vec<Session>>,
     /// Inserted after the first page of the next listing is served.
     pending: Mutex<Vec<Session>>,
+    /// What `list_roles` answers.
+    roles: Mutex<Vec<Role>>,
 }
 
 fn session(id: &str, stop: DateTime<Utc>) -> Session {
@@ -45,7 +47,12 @@ impl Provider for Shifty {
     }
 }
 impl TenantAdmin for Shifty {}
-impl AgentAdmin for Shifty {}
+#[async_trait]
+impl AgentAdmin for Shifty {
+    async fn list_roles(&self) -> kefu::Result<Vec<Role>> {
+        Ok(self.inner.roles.lock().expect("lock").clone())
+    }
+}
 impl Reports for Shifty {}
 
 #[async_trait]
@@ -364,3 +371,90 @@ both!(
     hostile_text_postgres,
     hostile_text_and_repeats_in_one_window
 );
+
+/// NUL characters from a careless vendor: PostgreSQL's `jsonb` refuses the
+/// `\u0000` escape and its `text` refuses the byte, so one such session
+/// would fail its window on every run. Every database stores it: in
+/// `record`, PostgreSQL keeps U+FFFD where the vendor sent NUL (SQLite
+/// keeps the record exactly); an id with a NUL is stored with U+FFFD on
+/// both, so `verify` agrees with itself. Text that only looks like the
+/// escape (a backslash, then `u0000`) is left alone. Snapshots (written
+/// another way) too.
+async fn nul_characters_are_stored(t: &TestDb) {
+    let f = fake();
+    let until = june();
+    let start = until - Duration::minutes(30);
+    let mut nul_comment = session("nul-comment", start);
+    nul_comment.comment = Some("a\0b".to_owned());
+    nul_comment.agent_nickname = Some("\0".to_owned());
+    let mut looks_like = session("looks-like", start + Duration::seconds(1));
+    looks_like.comment = Some("\\u0000 and \\\\u0000".to_owned());
+    let nul_id = session("x\0y", start + Duration::seconds(2));
+    *f.inner.sessions.lock().expect("lock") =
+        vec![nul_comment.clone(), looks_like.clone(), nul_id.clone()];
+    *f.inner.roles.lock().expect("lock") = vec![Role {
+        id: "r\0".to_owned(),
+        name: "na\0me".to_owned(),
+        ..Role::default()
+    }];
+
+    let db = t.open().await;
+    let mut o = Options::new(vec![Stream::Sessions, Stream::Roles], until);
+    o.since = until - Duration::hours(1);
+    let r = run(&db, &source(&f), &o, &Controls::default())
+        .await
+        .expect("sync");
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert!(r.streams[0].complete, "{:?}", r.streams[0]);
+    assert_eq!(r.streams[0].inserted, 3, "{:?}", r.streams[0]);
+    assert!(r.streams[1].complete, "{:?}", r.streams[1]);
+    assert_eq!(ids(&db, "easemob_roles", "1").await, ["r\u{fffd}"]);
+    assert_eq!(
+        ids(&db, "easemob_sessions", "1").await,
+        ["looks-like", "nul-comment", "x\u{fffd}y"]
+    );
+
+    use sqlx::Row as _;
+    let postgres = db.dialect() == kefu_sync::Dialect::Postgres;
+    let text = if postgres { "record::text" } else { "record" };
+    let record = |id: &'static str| {
+        let sql = format!("SELECT {text} FROM easemob_sessions WHERE id = $1");
+        let db = &db;
+        async move {
+            let json: String = sqlx::query(&sql)
+                .bind(id)
+                .fetch_one(db.pool())
+                .await
+                .expect("record")
+                .get(0);
+            serde_json::from_str::<Session>(&json).expect("a session")
+        }
+    };
+    let stored = record("nul-comment").await;
+    if postgres {
+        assert_eq!(stored.comment.as_deref(), Some("a\u{fffd}b"));
+        assert_eq!(stored.agent_nickname.as_deref(), Some("\u{fffd}"));
+    } else {
+        assert_eq!(stored, nul_comment);
+    }
+    assert_eq!(record("looks-like").await, looks_like);
+
+    // Nothing changes on a second run, and verify finds nothing missing.
+    let again = run(&db, &source(&f), &o, &Controls::default())
+        .await
+        .expect("again");
+    assert_eq!(
+        (again.streams[0].inserted, again.streams[0].updated),
+        (0, 0)
+    );
+    assert_eq!(
+        (again.streams[1].inserted, again.streams[1].updated),
+        (0, 0)
+    );
+    let diffs = kefu_sync::verify(&db, &source(&f), &o, None, None)
+        .await
+        .expect("verify");
+    assert!(diffs.is_empty(), "{diffs:?}");
+    db.close().await;
+}
+both!(nul_sqlite, nul_postgres, nul_characters_are_stored);
