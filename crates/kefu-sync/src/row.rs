@@ -28,6 +28,15 @@ pub fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// A vendor's instant as a time column: empty unless its year is 1 to 9999.
+/// Outside them PostgreSQL refuses it (no year 0, nothing before 4713 BC)
+/// and SQLite's text no longer sorts as time does (a sign, a fifth digit);
+/// the record keeps what the vendor sent.
+pub fn column_instant(at: Option<DateTime<Utc>>) -> Option<String> {
+    use chrono::Datelike as _;
+    at.filter(|t| (1..=9999).contains(&t.year())).map(instant)
+}
+
 /// A day as stored.
 pub fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
@@ -114,7 +123,7 @@ pub fn session(s: &Session) -> Result<Row, Error> {
         Vendor::Easemob,
         "session",
         s.id.clone(),
-        vec![s.stopped_at.map(instant)],
+        vec![column_instant(s.stopped_at)],
         s,
     )
 }
@@ -134,7 +143,7 @@ pub fn status_log(e: &AgentStatusLog) -> Result<Row, Error> {
         Vendor::Sobot,
         "status log entry",
         id,
-        vec![e.at.map(instant)],
+        vec![column_instant(e.at)],
         e,
     )
 }

@@ -28,6 +28,8 @@ struct Inner {
     pending: Mutex<Vec<Session>>,
     /// What `list_roles` answers.
     roles: Mutex<Vec<Role>>,
+    /// Added to the first page of every listing, whatever its window.
+    always: Mutex<Vec<Session>>,
 }
 
 fn session(id: &str, stop: DateTime<Utc>) -> Session {
@@ -65,7 +67,7 @@ impl SessionHistory for Shifty {
         let pages = futures_util::stream::unfold(0usize, move |page| {
             let me = me.clone();
             async move {
-                let rows: Vec<Session> = {
+                let mut rows: Vec<Session> = {
                     let mut all = me.sessions.lock().expect("lock");
                     if page == 1 {
                         all.extend(me.pending.lock().expect("lock").drain(..));
@@ -78,6 +80,9 @@ impl SessionHistory for Shifty {
                         .cloned()
                         .collect()
                 };
+                if page == 0 {
+                    rows.extend(me.always.lock().expect("lock").iter().cloned());
+                }
                 (!rows.is_empty()).then(|| {
                     (
                         futures_util::stream::iter(rows.into_iter().map(Ok)),
@@ -458,3 +463,65 @@ async fn nul_characters_are_stored(t: &TestDb) {
     db.close().await;
 }
 both!(nul_sqlite, nul_postgres, nul_characters_are_stored);
+
+/// Times no database column can hold alike: year 0 (PostgreSQL has no year
+/// 0), a year before 4713 BC (PostgreSQL's first), years of five digits
+/// (RFC 3339 text no longer sorts as time does in SQLite). A vendor that
+/// answers a window with such a session gets it stored, its record as
+/// sent, its time column empty; the window and the next run go on.
+async fn unrepresentable_times_leave_the_column_empty(t: &TestDb) {
+    let f = fake();
+    let until = june();
+    let at = |y: i32| {
+        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+            .expect("date")
+            .and_hms_opt(0, 0, 0)
+            .expect("time")
+            .and_utc()
+    };
+    // The fake answers a window with what lies in it; these three are put
+    // in the answer of every page as a careless server might.
+    let good = session("good", until - Duration::minutes(10));
+    let odd: Vec<Session> = [0, -5000, 10_000]
+        .into_iter()
+        .map(|y| session(&format!("year{y}"), at(y)))
+        .collect();
+    *f.inner.sessions.lock().expect("lock") = vec![good];
+    *f.inner.always.lock().expect("lock") = odd.clone();
+
+    let db = t.open().await;
+    let mut o = Options::new(vec![Stream::Sessions], until);
+    o.since = until - Duration::hours(1);
+    let r = run(&db, &source(&f), &o, &Controls::default())
+        .await
+        .expect("sync");
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert!(r.streams[0].complete, "{:?}", r.streams[0]);
+    assert_eq!(
+        ids(&db, "easemob_sessions", "1").await,
+        ["good", "year-5000", "year0", "year10000"]
+    );
+    use sqlx::Row as _;
+    let empty: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM easemob_sessions WHERE stopped_at IS NULL AND id LIKE 'year%'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .expect("count")
+    .get(0);
+    assert_eq!(empty, 3);
+    let again = run(&db, &source(&f), &o, &Controls::default())
+        .await
+        .expect("again");
+    assert!(again.error.is_none(), "{:?}", again.error);
+    assert_eq!(
+        (again.streams[0].inserted, again.streams[0].updated),
+        (0, 0)
+    );
+    db.close().await;
+}
+both!(
+    odd_times_sqlite,
+    odd_times_postgres,
+    unrepresentable_times_leave_the_column_empty
+);
