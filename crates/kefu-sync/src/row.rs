@@ -72,21 +72,42 @@ fn row<T: Serialize>(
         .map_err(|e| Error::decode(vendor, format!("cannot encode a {what}: {e}"), b""))?;
     let hash = fnv1a(record.as_bytes());
     Ok(Row {
-        id: without_nul(id),
-        columns: columns.into_iter().map(|c| c.map(without_nul)).collect(),
+        id: key_text(id),
+        columns: columns.into_iter().map(|c| c.map(key_text)).collect(),
         record,
         hash,
     })
 }
 
-/// `s` with each NUL replaced by U+FFFD. PostgreSQL's `text` cannot hold a
-/// NUL, and a key must read the same in every database (and to `verify`).
-fn without_nul(s: String) -> String {
-    if s.contains('\0') {
+/// Key text longer than this is stored shortened (see [`key_text`]).
+pub const MAX_KEY_BYTES: usize = 1024;
+
+/// A key or column value as every database can index it, the same in each
+/// (so `verify` agrees with itself): each NUL replaced by U+FFFD
+/// (PostgreSQL's `text` cannot hold one), and text over
+/// [`MAX_KEY_BYTES`] cut to its first 960 bytes, `…`, and the MD5 of the
+/// whole (a PostgreSQL B-tree entry holds about 2,700 bytes, and a longer
+/// key would fail its window on every run). The record keeps the text the
+/// vendor sent.
+fn key_text(s: String) -> String {
+    use md5::{Digest, Md5};
+    let s = if s.contains('\0') {
         s.replace('\0', "\u{fffd}")
     } else {
         s
+    };
+    if s.len() <= MAX_KEY_BYTES {
+        return s;
     }
+    let mut cut = 960;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let digest: String = Md5::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{}…{digest}", &s[..cut])
 }
 
 /// A record's JSON as PostgreSQL's `jsonb` takes it: the escape of NUL
@@ -253,6 +274,24 @@ mod tests {
             let back: String = serde_json::from_str(&for_jsonb(&json)).expect("still JSON");
             proptest::prop_assert_eq!(back, s.replace('\0', "\u{fffd}"));
         }
+    }
+
+    #[test]
+    fn long_keys_are_cut_the_same_way_every_time() {
+        let fits = "k".repeat(MAX_KEY_BYTES);
+        assert_eq!(key_text(fits.clone()), fits);
+        // 1 + 400 three-byte characters: byte 960 is inside one.
+        let long = format!("a{}", "客".repeat(400));
+        let key = key_text(long.clone());
+        assert!(key.len() <= MAX_KEY_BYTES, "{}", key.len());
+        let (head, digest) = key.split_once('…').expect("cut");
+        assert_eq!(head.len(), 958);
+        assert!(long.starts_with(head));
+        assert_eq!(digest.len(), 32);
+        assert_eq!(key_text(long.clone()), key, "the same every run");
+        // Another long id with the same first 960 bytes is another key.
+        assert_ne!(key_text(format!("{long}x")), key);
+        assert_eq!(key_text("a\0b".to_owned()), "a\u{fffd}b");
     }
 
     #[test]
