@@ -79,7 +79,8 @@ fn row<T: Serialize>(
     })
 }
 
-/// Key text longer than this is stored shortened (see [`key_text`]).
+/// Key text longer than this is stored shortened: its first 960 bytes,
+/// `…`, and the MD5 of the whole (docs/sync.md, Guarantees).
 pub const MAX_KEY_BYTES: usize = 1024;
 
 /// A key or column value as every database can index it, the same in each
