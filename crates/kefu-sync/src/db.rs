@@ -4,12 +4,14 @@
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor, PgPool, Postgres};
 
+use crate::checkpoint::Checkpointer;
 use crate::error::{Result, SyncError};
 
 /// Which database a [`Db`] talks to.
@@ -260,6 +262,8 @@ pub struct Db {
     /// streams, which bind each batch's columns as arrays (`Any` binds no
     /// arrays; see [`crate::writer`]).
     pg: Option<PgPool>,
+    /// SQLite files: checkpoints beside the writing ([`crate::checkpoint`]).
+    checkpoint: Option<Arc<Checkpointer>>,
     dialect: Dialect,
     url: DbUrl,
 }
@@ -302,6 +306,9 @@ impl Db {
                         // fixed 32 MiB, so memory stays flat however large
                         // the database grows.
                         conn.execute("PRAGMA cache_size = -32768").await?;
+                        // Checkpoints run on a connection of their own,
+                        // after each commit (`crate::checkpoint`).
+                        conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
                         Ok(())
                     })
                 })
@@ -331,9 +338,13 @@ impl Db {
                     .map_err(|e| unreachable_db(url, e))?,
             ),
         };
+        let checkpoint = url
+            .sqlite_path()
+            .map(|path| Checkpointer::new(path, url.connect_url()));
         Ok(Self {
             pool,
             pg,
+            checkpoint,
             dialect,
             url: url.clone(),
         })
@@ -398,8 +409,27 @@ impl Db {
         }
     }
 
+    /// A transaction was committed (SQLite: its pages are checkpointed in
+    /// the background).
+    pub(crate) fn committed(&self) {
+        if let Some(c) = &self.checkpoint {
+            c.committed();
+        }
+    }
+
+    /// Before a window's writes (SQLite: waits for the checkpoint in flight
+    /// once the WAL is large, so the file starts over).
+    pub(crate) async fn before_write(&self) {
+        if let Some(c) = &self.checkpoint {
+            c.before_write().await;
+        }
+    }
+
     /// Closes every connection (releasing any advisory lock).
     pub async fn close(&self) {
+        if let Some(c) = &self.checkpoint {
+            c.close().await;
+        }
         self.pool.close().await;
         if let Some(pg) = &self.pg {
             pg.close().await;

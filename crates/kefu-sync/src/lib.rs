@@ -14,6 +14,7 @@
 //! - a stop (rate limit, `max_requests`, a signal) commits or rolls back the
 //!   window in progress whole and says so in the [`Report`].
 
+mod checkpoint;
 pub mod db;
 pub mod engine;
 pub mod error;

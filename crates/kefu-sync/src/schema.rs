@@ -171,5 +171,6 @@ pub async fn migrate_to(db: &Db, target: i64) -> Result<()> {
         tracing::info!(version, "kefu sync: schema migrated");
     }
     tx.commit().await?;
+    db.committed();
     Ok(())
 }
