@@ -68,7 +68,7 @@ fn row<T: Serialize>(
             b"",
         ));
     }
-    let record = serde_json::to_string(record)
+    let record = encode(record)
         .map_err(|e| Error::decode(vendor, format!("cannot encode a {what}: {e}"), b""))?;
     let hash = fnv1a(record.as_bytes());
     Ok(Row {
@@ -76,6 +76,28 @@ fn row<T: Serialize>(
         columns: columns.into_iter().map(|c| c.map(key_text)).collect(),
         record,
         hash,
+    })
+}
+
+/// `record` as JSON text, encoded into a buffer the thread keeps and then
+/// copied once at its exact length: `serde_json::to_string` grows a fresh
+/// buffer from 128 bytes, four reallocations for a 1.3 KB session, and
+/// every one of those large blocks is work for the allocator.
+fn encode<T: Serialize>(record: &T) -> serde_json::Result<String> {
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with_borrow_mut(|buf| {
+        buf.clear();
+        serde_json::to_writer(&mut *buf, record)?;
+        let text = std::str::from_utf8(buf)
+            .map_err(|e| <serde_json::Error as serde::ser::Error>::custom(e))?
+            .to_owned();
+        // A record far larger than usual does not stay with the thread.
+        if buf.capacity() > 1 << 20 {
+            *buf = Vec::new();
+        }
+        Ok(text)
     })
 }
 
