@@ -91,7 +91,7 @@ fn encode<T: Serialize>(record: &T) -> serde_json::Result<String> {
         buf.clear();
         serde_json::to_writer(&mut *buf, record)?;
         let text = std::str::from_utf8(buf)
-            .map_err(|e| <serde_json::Error as serde::ser::Error>::custom(e))?
+            .map_err(<serde_json::Error as serde::ser::Error>::custom)?
             .to_owned();
         // A record far larger than usual does not stay with the thread.
         if buf.capacity() > 1 << 20 {
