@@ -45,11 +45,13 @@ pub(crate) struct Checkpointer {
     url: String,
     /// Commits so far (bumped by [`Checkpointer::committed`]).
     commits: watch::Sender<u64>,
-    /// Commits whose pages a checkpoint has since tried to copy.
+    /// Commits whose pages a checkpoint has since tried to copy. Its one
+    /// sender belongs to the task, so a task that ended, however it ended,
+    /// leaves nobody waiting on it.
     done: watch::Receiver<u64>,
-    done_tx: watch::Sender<u64>,
-    /// The checkpointing task, started by the first commit.
-    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The checkpointing task: not started (holding the sender it will
+    /// own), running, or ended.
+    task: Mutex<Task>,
     /// Tells the task to close its connection and end.
     stop: watch::Sender<bool>,
 }
@@ -70,8 +72,7 @@ impl Checkpointer {
             url: url.to_owned(),
             commits: watch::channel(0).0,
             done,
-            done_tx,
-            task: Mutex::new(None),
+            task: Mutex::new(Task::NotStarted(done_tx)),
             stop: watch::channel(false).0,
         })
     }
@@ -80,11 +81,13 @@ impl Checkpointer {
     pub(crate) fn committed(&self) {
         self.commits.send_modify(|n| *n += 1);
         let mut task = self.task.lock().unwrap_or_else(|p| p.into_inner());
-        if task.is_none() {
-            *task = Some(tokio::spawn(run(
+        if matches!(*task, Task::NotStarted(_))
+            && let Task::NotStarted(done_tx) = std::mem::replace(&mut *task, Task::Ended)
+        {
+            *task = Task::Running(tokio::spawn(run(
                 self.url.clone(),
                 self.commits.subscribe(),
-                self.done_tx.clone(),
+                done_tx,
                 self.stop.subscribe(),
             )));
         }
@@ -101,28 +104,32 @@ impl Checkpointer {
         let target = *self.commits.borrow();
         let mut done = self.done.clone();
         // Never waits forever: every attempt, failed or not, moves `done`,
-        // and a task that ended (closed) can move it no more.
-        let running = self
-            .task
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .is_some_and(|t| !t.is_finished());
-        if running {
-            let _ = done.wait_for(|d| *d >= target).await;
-        }
+        // and once the task has ended its sender is gone and this returns.
+        let _ = done.wait_for(|d| *d >= target).await;
     }
 
     /// Ends the task once its checkpoint in flight is done, and closes its
     /// connection, so that the pool's connection is the last one open and
     /// checkpoints what is left as it closes.
     pub(crate) async fn close(&self) {
-        let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(task) = task {
+        let task = std::mem::replace(
+            &mut *self.task.lock().unwrap_or_else(|p| p.into_inner()),
+            Task::Ended,
+        );
+        if let Task::Running(task) = task {
             self.stop.send_replace(true);
             let _ = task.await;
         }
     }
+}
+
+/// Where the checkpointing task is. After [`Checkpointer::close`] it is not
+/// started again: the pool's last connection checkpoints what is left.
+#[derive(Debug)]
+enum Task {
+    NotStarted(watch::Sender<u64>),
+    Running(tokio::task::JoinHandle<()>),
+    Ended,
 }
 
 /// Checkpoints after each commit until told to stop.
@@ -265,6 +272,24 @@ mod tests {
             "the WAL grew to {largest} bytes"
         );
         c.close().await;
+        conn.close().await.expect("close");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_closed_checkpointer_never_makes_a_write_wait() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (mut conn, path, url) = writer(dir.path()).await;
+        let c = Checkpointer::with_limit(path, &url, 0);
+        write(&mut conn, 50).await;
+        c.committed();
+        c.close().await;
+        // Commits after the close are not checkpointed by anyone here, and
+        // the WAL is over its limit: the next window must still begin.
+        write(&mut conn, 50).await;
+        c.committed();
+        tokio::time::timeout(std::time::Duration::from_secs(10), c.before_write())
+            .await
+            .expect("before_write waited for a task that had ended");
         conn.close().await.expect("close");
     }
 
