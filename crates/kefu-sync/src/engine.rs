@@ -394,7 +394,7 @@ impl Run<'_> {
             }
             return WindowEnd::Done(());
         }
-        let plan = WindowPlan::of(stream, self.opts.window, self.db.dialect());
+        let plan = WindowPlan::of(stream, self.opts.window);
         let work = self.pipeline(stream, lo, cursor, plan, state, summary);
         match self.guarded(work).await {
             WindowEnd::Done(None) => WindowEnd::Done(()),
@@ -743,8 +743,6 @@ enum Piece {
 struct WindowPlan {
     /// Always this long (`--window`, or the status log's week).
     fixed: Option<Duration>,
-    /// Rows a window aims at when its length adapts.
-    rows: u64,
     start: Duration,
     min: Duration,
     max: Duration,
@@ -758,21 +756,14 @@ const AHEAD: usize = 4;
 
 /// Rows a window aims at when its length adapts: large enough that window
 /// edges cost little, small enough that a stop loses little (a few seconds
-/// of work).
+/// of work). 200,000 was tried (fewer windows rewrite the key index less
+/// often; SQLite 7% faster at 1,000,000 sessions by hand), but three rounds
+/// of `bench-sync` put the peak memory there 10.2% over the 100,000 figure
+/// on SQLite and 17% on PostgreSQL (docs/sync.md, Performance).
 const WINDOW_ROWS: u64 = 50_000;
 
-/// SQLite's aim, larger: each window of a large account touches nearly
-/// every leaf of the key index (vendor ids arrive in no order), and SQLite
-/// writes every page a transaction touched to the WAL and copies it back
-/// at the checkpoint. At 1,000,000 sessions, windows of about 64,000 rows
-/// instead of 32,000 measured 7% faster. PostgreSQL keeps the smaller aim:
-/// it writes a page in full only once per checkpoint of its own, and there
-/// the larger windows measured 2.5 MiB more at 1,000,000 sessions (17%
-/// over its 100,000 figure; docs/sync.md, Performance).
-const SQLITE_WINDOW_ROWS: u64 = 200_000;
-
 impl WindowPlan {
-    fn of(stream: Stream, fixed: Option<Duration>, dialect: crate::db::Dialect) -> Self {
+    fn of(stream: Stream, fixed: Option<Duration>) -> Self {
         let fixed = fixed.or(match stream {
             // The vendor answers a week at most.
             Stream::AgentStatus => Some(Duration::days(7)),
@@ -780,10 +771,6 @@ impl WindowPlan {
         });
         Self {
             fixed,
-            rows: match dialect {
-                crate::db::Dialect::Sqlite => SQLITE_WINDOW_ROWS,
-                crate::db::Dialect::Postgres => WINDOW_ROWS,
-            },
             start: Duration::days(1),
             min: Duration::hours(1),
             max: Duration::days(7),
@@ -795,9 +782,9 @@ impl WindowPlan {
         if let Some(w) = self.fixed {
             return w;
         }
-        if rows < self.rows / 4 {
+        if rows < WINDOW_ROWS / 4 {
             (len * 2).min(self.max)
-        } else if rows > self.rows * 2 {
+        } else if rows > WINDOW_ROWS * 2 {
             (len / 2).max(self.min)
         } else {
             len
@@ -1017,37 +1004,20 @@ fn window_span(stream: Stream, account: &str) -> tracing::Span {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::Dialect;
 
     #[test]
-    fn windows_adapt_to_the_rows_they_held_and_sqlite_aims_larger() {
+    fn windows_adapt_to_the_rows_they_held() {
         let day = Duration::days(1);
-        for (dialect, aim) in [
-            (Dialect::Sqlite, SQLITE_WINDOW_ROWS),
-            (Dialect::Postgres, WINDOW_ROWS),
-        ] {
-            let plan = WindowPlan::of(Stream::Sessions, None, dialect);
-            assert_eq!(plan.next(day, aim / 4 - 1), day * 2, "{dialect:?}");
-            assert_eq!(plan.next(day, aim / 4), day, "{dialect:?}");
-            assert_eq!(plan.next(day, aim * 2), day, "{dialect:?}");
-            assert_eq!(plan.next(day, aim * 2 + 1), day / 2, "{dialect:?}");
-            // Bounded both ways.
-            assert_eq!(plan.next(Duration::days(7), 0), Duration::days(7));
-            assert_eq!(plan.next(Duration::hours(1), u64::MAX), Duration::hours(1));
-        }
-        // 32,000 sessions a day (the 1,000,000-session benchmark): SQLite
-        // grows its windows, PostgreSQL keeps a day.
-        let rows = 32_000;
-        assert_eq!(
-            WindowPlan::of(Stream::Sessions, None, Dialect::Sqlite).next(day, rows),
-            day * 2
-        );
-        assert_eq!(
-            WindowPlan::of(Stream::Sessions, None, Dialect::Postgres).next(day, rows),
-            day
-        );
-        // The status log is the vendor's week whatever the database.
-        let log = WindowPlan::of(Stream::AgentStatus, None, Dialect::Sqlite);
+        let plan = WindowPlan::of(Stream::Sessions, None);
+        assert_eq!(plan.next(day, WINDOW_ROWS / 4 - 1), day * 2);
+        assert_eq!(plan.next(day, WINDOW_ROWS / 4), day);
+        assert_eq!(plan.next(day, WINDOW_ROWS * 2), day);
+        assert_eq!(plan.next(day, WINDOW_ROWS * 2 + 1), day / 2);
+        // Bounded both ways.
+        assert_eq!(plan.next(Duration::days(7), 0), Duration::days(7));
+        assert_eq!(plan.next(Duration::hours(1), u64::MAX), Duration::hours(1));
+        // The status log is the vendor's week, always.
+        let log = WindowPlan::of(Stream::AgentStatus, None);
         assert_eq!(log.next(day, 0), Duration::days(7));
     }
 }
