@@ -194,9 +194,11 @@ mod tests {
     use super::*;
     use sqlx::Executor as _;
 
-    /// A WAL database whose own connection never checkpoints, as the pool's.
-    async fn writer(dir: &std::path::Path) -> (SqliteConnection, PathBuf, String) {
-        let path = dir.join("c.db");
+    /// A WAL database in a directory of its own (kept while the test runs),
+    /// whose connection never checkpoints, as the pool's.
+    async fn writer() -> (tempfile::TempDir, SqliteConnection, PathBuf, String) {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("c.db");
         let url = format!("sqlite://{}?mode=rwc", path.display());
         let mut conn = SqliteConnection::connect(&url).await.expect("open");
         for pragma in [
@@ -207,7 +209,7 @@ mod tests {
         ] {
             conn.execute(pragma).await.expect(pragma);
         }
-        (conn, path, url)
+        (dir, conn, path, url)
     }
 
     /// One transaction of `rows` rows of about 1 KB.
@@ -229,8 +231,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn committed_pages_reach_the_database_file_without_the_writer() {
-        let dir = tempfile::tempdir().expect("dir");
-        let (mut conn, path, url) = writer(dir.path()).await;
+        let (_dir, mut conn, path, url) = writer().await;
         let c = Checkpointer::new(path.clone(), &url);
         let before = len(&path);
         write(&mut conn, 2_000).await;
@@ -251,8 +252,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_wal_over_its_limit_starts_over_instead_of_growing() {
-        let dir = tempfile::tempdir().expect("dir");
-        let (mut conn, path, url) = writer(dir.path()).await;
+        let (_dir, mut conn, path, url) = writer().await;
         let limit = 600_000;
         let c = Checkpointer::with_limit(path.clone(), &url, limit);
         let wal = c.wal.clone();
@@ -277,8 +277,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_closed_checkpointer_never_makes_a_write_wait() {
-        let dir = tempfile::tempdir().expect("dir");
-        let (mut conn, path, url) = writer(dir.path()).await;
+        let (_dir, mut conn, path, url) = writer().await;
         let c = Checkpointer::with_limit(path, &url, 0);
         write(&mut conn, 50).await;
         c.committed();
@@ -295,8 +294,7 @@ mod tests {
 
     #[tokio::test]
     async fn close_without_a_commit_does_not_wait() {
-        let dir = tempfile::tempdir().expect("dir");
-        let (conn, path, url) = writer(dir.path()).await;
+        let (_dir, conn, path, url) = writer().await;
         let c = Checkpointer::new(path, &url);
         c.before_write().await;
         c.close().await;

@@ -409,12 +409,16 @@ impl Db {
         }
     }
 
-    /// A transaction was committed (SQLite: its pages are checkpointed in
-    /// the background).
-    pub(crate) fn committed(&self) {
+    /// Commits `tx`, a transaction of this database. Every commit goes
+    /// through here: on SQLite it also starts the background checkpoint of
+    /// the pages it wrote ([`crate::checkpoint`]), which the writing
+    /// connection no longer does itself.
+    pub(crate) async fn commit(&self, tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+        tx.commit().await?;
         if let Some(c) = &self.checkpoint {
             c.committed();
         }
+        Ok(())
     }
 
     /// Before a window's writes (SQLite: waits for the checkpoint in flight

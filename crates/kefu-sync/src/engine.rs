@@ -352,8 +352,7 @@ impl Run<'_> {
     async fn save_state(&self, state: &StreamState) -> Result<()> {
         let mut tx = self.db.begin().await?;
         state::save(&mut tx, self.db.dialect(), state, &row::instant(Utc::now())).await?;
-        tx.commit().await?;
-        self.db.committed();
+        self.db.commit(tx).await?;
         Ok(())
     }
 
@@ -477,10 +476,9 @@ impl Run<'_> {
                         }
                         .to_owned(),
                     );
-                    tx.commit(&next, &row::instant(Utc::now()))
+                    tx.commit(db, &next, &row::instant(Utc::now()))
                         .instrument(span.clone())
                         .await?;
-                    db.committed();
                     span.record("from", tracing::field::display(row::instant(from)));
                     span.record("to", tracing::field::display(row::instant(to)));
                     span.record("fetched", fetched);
@@ -598,8 +596,7 @@ impl Run<'_> {
         let deleted =
             store::mark_unseen_deleted(&mut tx, dialect, stream, &next.account, mark).await?;
         state::save(&mut tx, dialect, next, mark).await?;
-        tx.commit().await?;
-        self.db.committed();
+        self.db.commit(tx).await?;
         Ok((fetched, counts, deleted))
     }
 
@@ -716,8 +713,7 @@ impl Run<'_> {
             }
         }
         state::save(&mut tx, dialect, next, &now).await?;
-        tx.commit().await?;
-        self.db.committed();
+        self.db.commit(tx).await?;
         Ok((rows.len() as u64, counts))
     }
 }

@@ -170,7 +170,6 @@ pub async fn migrate_to(db: &Db, target: i64) -> Result<()> {
             .await?;
         tracing::info!(version, "kefu sync: schema migrated");
     }
-    tx.commit().await?;
-    db.committed();
+    db.commit(tx).await?;
     Ok(())
 }

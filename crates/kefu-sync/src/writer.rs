@@ -82,11 +82,11 @@ impl WindowTx {
     }
 
     /// Saves `next` beside the window's rows and commits both.
-    pub(crate) async fn commit(self, next: &StreamState, now: &str) -> Result<()> {
+    pub(crate) async fn commit(self, db: &Db, next: &StreamState, now: &str) -> Result<()> {
         match self {
             Self::Sqlite(mut tx) => {
                 state::save(&mut tx, crate::db::Dialect::Sqlite, next, now).await?;
-                tx.commit().await?;
+                db.commit(tx).await?;
             }
             Self::Postgres(mut pg) => {
                 state::save_pg(&mut pg.tx, next, now).await?;

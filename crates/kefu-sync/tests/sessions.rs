@@ -330,3 +330,43 @@ both!(
     adaptive_postgres,
     windows_grow_over_sparse_ranges
 );
+
+/// SQLite's writing connection never checkpoints; the engine's commits
+/// start the background checkpoint. A sync's rows reach the database file
+/// while it is still open (not only at close), and closing leaves no WAL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_windows_reach_the_database_file_before_it_closes() {
+    let t = TestDb::new(common::Kind::Sqlite, "checkpointed")
+        .await
+        .expect("sqlite");
+    let vendor = Easemob::start(2_000).await;
+    let db = t.open().await;
+    let path = std::path::PathBuf::from(&t.text_url);
+    let len = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    let empty = len(&path);
+    let report = run(
+        &db,
+        &vendor.source(),
+        &options(&[Stream::Sessions]),
+        &Controls::default(),
+    )
+    .await
+    .expect("run");
+    assert_eq!(report.streams[0].inserted, 2_000);
+    // 2,000 sessions are well over a megabyte of records.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while len(&path) < empty + 1_000_000 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the database file stayed at {} bytes while open ({} before)",
+            len(&path),
+            empty
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    db.close().await;
+    let mut wal = path.into_os_string();
+    wal.push("-wal");
+    assert_eq!(len(std::path::Path::new(&wal)), 0, "a WAL was left behind");
+    t.finish().await;
+}
