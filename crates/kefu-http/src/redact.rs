@@ -17,7 +17,10 @@ use crate::request::Value as WireValue;
 pub const MASK: &str = "***";
 
 /// Values shorter than this are not searched for inside other strings (a
-/// two-character "secret" would mask half the answer); by name they still are.
+/// two-character "secret" would mask half the answer). They are still
+/// masked by name, and wherever a whole string, number or query value is
+/// exactly the secret (a vendor echoing a short password back as a field
+/// of its own).
 const MIN_SCRUB_CHARS: usize = 4;
 
 /// Whether a field or parameter of this name holds a credential.
@@ -55,13 +58,16 @@ pub fn is_secret_name(name: &str) -> bool {
 /// The secrets known for one exchange, to be cut out of every string.
 #[derive(Default)]
 pub struct Redactor {
+    /// Cut out of every string, longest first.
     values: Vec<String>,
+    /// Shorter than [`MIN_SCRUB_CHARS`]: masked only as whole values.
+    short: Vec<String>,
 }
 
 impl std::fmt::Debug for Redactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Redactor")
-            .field("values", &self.values.len())
+            .field("values", &(self.values.len() + self.short.len()))
             .finish()
     }
 }
@@ -70,7 +76,14 @@ impl Redactor {
     /// Learns a secret value.
     pub fn learn(&mut self, value: &str) {
         let value = value.trim();
-        if value.chars().count() >= MIN_SCRUB_CHARS && !self.values.iter().any(|v| v == value) {
+        if value.is_empty() {
+            return;
+        }
+        if value.chars().count() < MIN_SCRUB_CHARS {
+            if !self.short.iter().any(|v| v == value) {
+                self.short.push(value.to_owned());
+            }
+        } else if !self.values.iter().any(|v| v == value) {
             self.values.push(value.to_owned());
             // Longest first, so a secret containing another is cut whole.
             self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
@@ -109,6 +122,14 @@ impl Redactor {
 
     /// `text` with every known secret replaced by [`MASK`].
     pub fn scrub(&self, text: &str) -> String {
+        if self.short.iter().any(|v| v == text.trim()) {
+            return MASK.to_owned();
+        }
+        self.scrub_long(text)
+    }
+
+    /// `text` with every secret of [`MIN_SCRUB_CHARS`] or more cut out.
+    fn scrub_long(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for secret in &self.values {
             if out.contains(secret.as_str()) {
@@ -138,6 +159,18 @@ impl Redactor {
                 Value::Array(items.iter().map(|v| self.redact_json(v)).collect())
             }
             Value::String(s) => Value::String(self.scrub(s)),
+            // A numeric secret (a secretId of digits) echoed back as a
+            // number. Short secrets do not count here: a count or a status
+            // of 1 that happens to equal a one-digit "secret" stays.
+            Value::Number(n) => {
+                let text = n.to_string();
+                let scrubbed = self.scrub_long(&text);
+                if scrubbed == text {
+                    json.clone()
+                } else {
+                    Value::String(scrubbed)
+                }
+            }
             other => other.clone(),
         }
     }
@@ -210,6 +243,41 @@ mod tests {
             "by name"
         );
         assert!(out.contains("with password ***"), "{out}");
+        assert!(
+            !out.contains("123456"),
+            "a numeric secret echoed as a number: {out}"
+        );
+        assert_eq!(r.redact_json(&answer)["entity"]["id"], json!("***"));
+    }
+
+    #[test]
+    fn a_short_secret_is_masked_where_it_is_a_whole_value() {
+        let mut r = Redactor::default();
+        r.learn_json(&json!({"password": "ab1", "pin": 7, "sign": 42}));
+        r.learn_wire(&[(
+            "Kefu-Token".to_owned(),
+            WireValue::Secret(kefu_core::Secret::new("x9")),
+        )]);
+        let answer = json!({
+            "echo": {"pwd_copy": "ab1", "token_seen": " x9 ", "code": 7, "total": 42},
+            "message": "tab1 and ab12 stay as written",
+            "list": ["ab1", "x9"]
+        });
+        let out = r.redact_json(&answer);
+        assert_eq!(out["echo"]["pwd_copy"], json!("***"), "{out}");
+        assert_eq!(out["echo"]["token_seen"], json!("***"), "{out}");
+        assert_eq!(out["list"], json!(["***", "***"]), "{out}");
+        // Not learned by name (`pin` is not a credential name), so kept.
+        assert_eq!(out["echo"]["code"], json!(7), "{out}");
+        // A number equal to a short secret is a count, not an echo.
+        assert_eq!(out["echo"]["total"], json!(42), "{out}");
+        // Inside longer text a short value is left alone: masking every
+        // "ab1" in an answer would destroy it, not protect anything.
+        assert_eq!(out["message"], json!("tab1 and ab12 stay as written"));
+        assert_eq!(
+            r.redact_pairs(&[("q".to_owned(), WireValue::Plain("ab1".to_owned()))]),
+            vec![("q".to_owned(), "***".to_owned())]
+        );
     }
 
     #[test]
