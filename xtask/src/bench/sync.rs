@@ -48,6 +48,8 @@ pub fn bench_sync(quick: bool, bin: &Path, out: &Path) -> Result {
         // 10% from run to run, too much for a verdict near a target.
         &[(100_000, 3), (1_000_000, 3)]
     };
+    // Read before the first process starts: the load it found, and where.
+    let machine = super::machine::machine();
     let work = std::env::temp_dir().join(format!("kefu-bench-sync-{}", std::process::id()));
     std::fs::create_dir_all(&work)
         .map_err(|e| Error(format!("cannot create {}: {e}", work.display())))?;
@@ -64,7 +66,7 @@ pub fn bench_sync(quick: bool, bin: &Path, out: &Path) -> Result {
     }
     let _ = std::fs::remove_dir_all(&work);
     outcome?;
-    let block = markdown(&results);
+    let block = markdown(&results, &measured_on(&machine));
     let text = std::fs::read_to_string(out).unwrap_or_default();
     let text = match (text.find(BLOCK_START), text.find(BLOCK_END)) {
         (Some(a), Some(b)) if b > a => {
@@ -453,10 +455,32 @@ fn verdicts(sizes: &[Size]) -> Vec<String> {
     out
 }
 
-fn markdown(sizes: &[Size]) -> String {
+/// When, at which commit, and on what the figures were measured: the same
+/// code measured 0.71x one day and 0.68x the next on another machine of the
+/// same kind (docs/benchmarks.md, History), so a block says where it is from.
+fn measured_on(machine: &[(String, String)]) -> String {
+    let get = |key: &str| {
+        machine
+            .iter()
+            .find(|(k, _)| k.starts_with(key))
+            .map_or("unknown", |(_, v)| v.as_str())
+    };
+    format!(
+        "Measured {} UTC at commit {}, on {} cores ({}), load average at start {}.",
+        get("date"),
+        get("commit"),
+        get("cores"),
+        get("CPU"),
+        get("load average"),
+    )
+}
+
+fn markdown(sizes: &[Size], measured: &str) -> String {
     let mut m = String::new();
     m.push_str(BLOCK_START);
     m.push_str("\n## Sync\n\n");
+    m.push_str(measured);
+    m.push_str("\n\n");
     m.push_str(&format!(
         "`kefu sync run --streams sessions --since {SINCE} --until {UNTIL} --db DB` (a fresh database each run) beside `kefu sessions export --from {SINCE} --to {UNTIL} --out FILE`, against the same `kefu sandbox serve --vendor easemob --sessions N`, rounds interleaved (the order turns each round); every process under `peak-rss`. Rows a second are the rows the sync inserted over its wall time (opening and migrating the database included); the ratio compares each sync with the export of its own round. The incremental run is the same command again with nothing new: the sandbox's request log counts what it sent. PostgreSQL is the local server ({}). Where the time goes, and what was tried: docs/sync.md, section Performance.\n\n",
         "127.0.0.1:5432 unless KEFU_TEST_POSTGRES_URL says otherwise"
@@ -484,4 +508,32 @@ fn markdown(sizes: &[Size]) -> String {
     m.push('\n');
     m.push_str(BLOCK_END);
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_block_says_when_and_where_it_was_measured() {
+        let machine: Vec<(String, String)> = [
+            ("date (UTC)", "2026-12-03 10:48"),
+            ("cores (nproc)", "2"),
+            ("CPU", "AMD EPYC"),
+            ("load average at start (1, 5, 15 min)", "0.5 0.4 0.3"),
+            ("commit", "abc1234"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        let block = markdown(&[], &measured_on(&machine));
+        assert!(
+            block.contains(
+                "Measured 2026-12-03 10:48 UTC at commit abc1234, on 2 cores (AMD EPYC), \
+                 load average at start 0.5 0.4 0.3."
+            ),
+            "{block}"
+        );
+        assert!(block.starts_with(BLOCK_START) && block.trim_end().ends_with(BLOCK_END));
+    }
 }
