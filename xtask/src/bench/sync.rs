@@ -536,4 +536,17 @@ mod tests {
         );
         assert!(block.starts_with(BLOCK_START) && block.trim_end().ends_with(BLOCK_END));
     }
+
+    /// `measured_on` finds its values by the labels of the machine table;
+    /// a label renamed there would otherwise turn into a silent "unknown".
+    #[test]
+    fn the_machine_table_has_every_label_the_block_reads() {
+        let machine = crate::bench::machine::machine();
+        for label in ["date", "commit", "cores", "CPU", "load average"] {
+            assert!(
+                machine.iter().any(|(k, _)| k.starts_with(label)),
+                "no `{label}` in {machine:?}"
+            );
+        }
+    }
 }
