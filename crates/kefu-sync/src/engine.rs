@@ -708,7 +708,9 @@ impl Run<'_> {
             }
             match before.get(&r.id) {
                 None => counts.inserted += 1,
-                Some(h) if *h != Some(r.hash) => counts.updated += 1,
+                // The day is written anew, so a hash of an older kefu is
+                // replaced along with it.
+                Some(h) if r.against(*h) == row::Stored::Changed => counts.updated += 1,
                 Some(_) => {}
             }
         }

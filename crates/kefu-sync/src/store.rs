@@ -11,7 +11,7 @@ use sqlx::{Any, AnyConnection, Row as _};
 
 use crate::db::{ColumnKind, Dialect};
 use crate::error::Result;
-use crate::row::{self, Row};
+use crate::row::{self, Row, Stored};
 use crate::stream::Stream;
 
 /// Rows per statement: well under SQLite's 32766 and PostgreSQL's 65535
@@ -89,20 +89,42 @@ async fn write_chunk(
     // back unchanged) and write what changed.
     let stored = stored_hashes(conn, dialect, w, &unique).await?;
     let mut to_write = Vec::with_capacity(unique.len());
+    let mut rehash = Vec::new();
     for r in unique {
-        match stored.get(r.id.as_str()) {
-            None => {
-                counts.inserted += 1;
-                to_write.push(r);
-            }
-            Some(&(hash, deleted)) if hash != Some(r.hash) || deleted => {
+        let Some(&(hash, deleted)) = stored.get(r.id.as_str()) else {
+            counts.inserted += 1;
+            to_write.push(r);
+            continue;
+        };
+        // A row marked deleted that is listed again counts as updated.
+        let stored = if deleted {
+            Stored::Changed
+        } else {
+            r.against(hash)
+        };
+        match stored {
+            Stored::Changed => {
                 counts.updated += 1;
                 to_write.push(r);
             }
+            // Unchanged under an older kefu's hash: the hash is brought up
+            // to date, nothing else (not `updated`, `synced_at` kept).
+            Stored::SameUnderOldHash => {
+                rehash.push(r);
+                if w.seen.is_some() {
+                    to_write.push(r);
+                }
+            }
             // Unchanged: a snapshot still marks it seen; others skip it.
-            Some(_) if w.seen.is_some() => to_write.push(r),
-            Some(_) => {}
+            Stored::Same => {
+                if w.seen.is_some() {
+                    to_write.push(r);
+                }
+            }
         }
+    }
+    if !rehash.is_empty() {
+        update_hashes(conn, dialect, w.stream, w.account, &rehash).await?;
     }
     if !to_write.is_empty() {
         upsert(conn, dialect, w, &to_write, Mode::Upsert).await?;
@@ -123,6 +145,34 @@ pub(crate) fn last_copies(rows: &[Row]) -> Vec<&Row> {
         .filter(|(i, r)| last.get(r.id.as_str()) == Some(i))
         .map(|(_, r)| r)
         .collect()
+}
+
+/// Sets the `record_hash` of rows whose record is unchanged but whose hash
+/// an older kefu computed (see [`Row::against`]): once per row, after an
+/// upgrade, so one statement a row is enough.
+async fn update_hashes(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    stream: Stream,
+    account: &str,
+    rows: &[&Row],
+) -> Result<()> {
+    let sql = format!(
+        "UPDATE {} SET record_hash = {} WHERE account = {} AND id = {}",
+        stream.table(),
+        dialect.param(1, ColumnKind::Int),
+        dialect.param(2, ColumnKind::Text),
+        dialect.param(3, ColumnKind::Text),
+    );
+    for r in rows {
+        sqlx::query(&sql)
+            .bind(r.hash)
+            .bind(account)
+            .bind(r.id.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// `id → (record_hash, deleted)` of the rows already stored.

@@ -158,21 +158,25 @@ fn upsert_sql(stream: Stream) -> String {
         "record_hash".to_owned(),
         "$2::timestamptz".to_owned(),
     ]);
-    sets.extend(
-        [
-            "record = excluded.record",
-            "record_hash = excluded.record_hash",
-            "synced_at = excluded.synced_at",
-        ]
-        .map(str::to_owned),
-    );
+    sets.extend([
+        "record = excluded.record".to_owned(),
+        "record_hash = excluded.record_hash".to_owned(),
+        // A hash that differs while the record does not is one an older
+        // kefu computed (`row::Row::against`): the row takes the new
+        // hash and keeps its `synced_at`, and is not counted.
+        format!(
+            "synced_at = CASE WHEN {table}.record IS DISTINCT FROM excluded.record \
+                 THEN excluded.synced_at ELSE {table}.synced_at END"
+        ),
+    ]);
     format!(
         "WITH up AS (INSERT INTO {table} ({names}) \
          SELECT {values} FROM UNNEST({arrays}) AS batch ({aliases}) \
          ON CONFLICT (account, id) DO UPDATE SET {sets} \
          WHERE {table}.record_hash IS DISTINCT FROM excluded.record_hash \
-         RETURNING (xmax = 0) AS inserted) \
-         SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted) FROM up",
+         RETURNING (xmax = 0) AS inserted, synced_at = $2::timestamptz AS written) \
+         SELECT COUNT(*) FILTER (WHERE inserted), \
+         COUNT(*) FILTER (WHERE NOT inserted AND written) FROM up",
         names = names.join(", "),
         values = values.join(", "),
         arrays = arrays.join(", "),

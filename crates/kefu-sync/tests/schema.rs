@@ -134,3 +134,159 @@ async fn new_sqlite_files_get_16_kib_pages_and_old_ones_keep_theirs() {
     assert_eq!(schema::version(&db).await.expect("v"), LATEST);
     db.close().await;
 }
+
+/// A column as text (any text: it is only compared with itself).
+fn text(db: &Db, column: &str) -> String {
+    match db.dialect() {
+        kefu_sync::Dialect::Sqlite => column.to_owned(),
+        kefu_sync::Dialect::Postgres => format!("{column}::text"),
+    }
+}
+
+/// `id → (record_hash, synced_at)` of a table, as text.
+async fn hashes(db: &Db, table: &str) -> Vec<(String, Option<i64>, String)> {
+    let synced = text(db, "synced_at");
+    sqlx::query(&format!(
+        "SELECT id, record_hash, {synced} FROM {table} ORDER BY id"
+    ))
+    .fetch_all(db.pool())
+    .await
+    .expect("hashes")
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2)))
+    .collect()
+}
+
+/// A database written by kefu before schema version 3 holds FNV-1a record
+/// hashes. After the upgrade, re-reading its unchanged records counts no
+/// update and moves no `synced_at`; their hashes are brought up to date; a
+/// record that did change is still updated.
+async fn hashes_of_an_older_kefu_are_recognized(t: &TestDb) {
+    let vendor = Easemob::start(60).await;
+    let db = t.open().await;
+    let sqlite = db.dialect() == kefu_sync::Dialect::Sqlite;
+    // Snapshots compare hashes in kefu itself on both databases; where an
+    // older kefu's record text is not at hand (PostgreSQL keeps `jsonb`),
+    // sessions alone.
+    let streams = if sqlite {
+        vec![Stream::Sessions, Stream::Agents]
+    } else {
+        vec![Stream::Sessions]
+    };
+    let mut o = Options::new(streams.clone(), june());
+    o.since = may();
+    run(&db, &vendor.source(), &o, &Controls::default())
+        .await
+        .expect("first run");
+    let fresh: Vec<_> = [
+        hashes(&db, "easemob_sessions").await,
+        hashes(&db, "easemob_agents").await,
+    ]
+    .concat();
+    assert!(fresh.len() >= 60, "{}", fresh.len());
+
+    // As kefu before version 3 would have left it.
+    for table in ["easemob_sessions", "easemob_agents"] {
+        let set = if sqlite {
+            let rows = sqlx::query(&format!("SELECT id, record FROM {table}"))
+                .fetch_all(db.pool())
+                .await
+                .expect("records");
+            for r in rows {
+                let (id, record): (String, String) = (r.get(0), r.get(1));
+                sqlx::query(&format!(
+                    "UPDATE {table} SET record_hash = $1 WHERE id = $2"
+                ))
+                .bind(kefu_sync::row::fnv1a(record.as_bytes()))
+                .bind(id)
+                .execute(db.pool())
+                .await
+                .expect("old hash");
+            }
+            continue;
+        } else {
+            // Another hash of the same record.
+            format!("UPDATE {table} SET record_hash = record_hash # 1")
+        };
+        sqlx::query(&set)
+            .execute(db.pool())
+            .await
+            .expect("old hash");
+    }
+    // One session did change at the vendor since (here: the stored copy
+    // is another record, under that record's old hash).
+    let changed = fresh[0].0.clone();
+    let other = r#"{"serviceSessionId":"changed"}"#;
+    let cast = if sqlite { "" } else { "::jsonb" };
+    sqlx::query(&format!(
+        "UPDATE easemob_sessions SET record = $1{cast}, record_hash = $2 WHERE id = $3"
+    ))
+    .bind(other)
+    .bind(kefu_sync::row::fnv1a(other.as_bytes()))
+    .bind(&changed)
+    .execute(db.pool())
+    .await
+    .expect("changed");
+    sqlx::query("DELETE FROM kefu_schema_version WHERE version = 3")
+        .execute(db.pool())
+        .await
+        .expect("as version 2");
+    db.close().await;
+
+    // The upgraded kefu re-reads everything (the look-back covers it all).
+    let db = t.open().await;
+    assert_eq!(schema::version(&db).await.expect("v"), LATEST);
+    o.now = june() + chrono::Duration::minutes(10);
+    o.until = o.now;
+    o.lookback = chrono::Duration::days(40);
+    let report = run(&db, &vendor.source(), &o, &Controls::default())
+        .await
+        .expect("second run");
+    for s in &report.streams {
+        let updated = u64::from(s.stream == "sessions");
+        assert_eq!((s.inserted, s.updated, s.deleted), (0, updated, 0), "{s:?}");
+    }
+    let now: Vec<_> = [
+        hashes(&db, "easemob_sessions").await,
+        hashes(&db, "easemob_agents").await,
+    ]
+    .concat();
+    assert_eq!(now.len(), fresh.len());
+    for (before, after) in fresh.iter().zip(&now) {
+        assert_eq!(before.0, after.0);
+        assert_eq!(
+            before.1, after.1,
+            "{}: the hash is this kefu's again",
+            after.0
+        );
+        if after.0 != changed {
+            assert_eq!(before.2, after.2, "{}: synced_at moved", after.0);
+        }
+    }
+    let (record, synced): (String, String) = sqlx::query(&format!(
+        "SELECT {}, {} FROM easemob_sessions WHERE id = $1",
+        text(&db, "record"),
+        text(&db, "synced_at"),
+    ))
+    .bind(&changed)
+    .fetch_one(db.pool())
+    .await
+    .map(|r| (r.get(0), r.get(1)))
+    .expect("changed row");
+    assert!(!record.contains("\"changed\""), "{record}");
+    assert_ne!(synced, fresh[0].2, "the changed row was written");
+
+    // And a third run finds nothing to do.
+    let report = run(&db, &vendor.source(), &o, &Controls::default())
+        .await
+        .expect("third run");
+    for s in &report.streams {
+        assert_eq!((s.inserted, s.updated), (0, 0), "{s:?}");
+    }
+    db.close().await;
+}
+both!(
+    old_hashes_sqlite,
+    old_hashes_postgres,
+    hashes_of_an_older_kefu_are_recognized
+);
