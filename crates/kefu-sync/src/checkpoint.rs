@@ -18,7 +18,13 @@
 //! every page already copied, which a writer that never waits rarely sees;
 //! so once the `-wal` file is larger than [`WAL_LIMIT`], the next window
 //! waits for the checkpoint in flight, and the file is reused from its
-//! start. A failed checkpoint is logged and tried again after the next
+//! start. A file reused from its start keeps its size, though, so the
+//! writing connection also has `journal_size_limit` at the same limit
+//! ([`writer_pragmas`]): the file is cut back to the limit as it starts
+//! over, and its size again says how much was written since. Without it,
+//! one large window left the file over the limit for good, and every later
+//! window waited for the checkpoint of the one before (13 of 15 windows,
+//! 8 of 48 s, at 1,000,000 sessions; docs/sync.md, Performance). A failed checkpoint is logged and tried again after the next
 //! commit: nothing waits on it forever, and the last connection to close
 //! checkpoints whatever is left (SQLite does that on close).
 
@@ -33,6 +39,16 @@ use tokio::sync::watch;
 /// How large the `-wal` file may grow before a window waits for the
 /// checkpoint in flight (so the file is reused from its start).
 pub(crate) const WAL_LIMIT: u64 = 256 * 1024 * 1024;
+
+/// What the writing connection must be told for this module to work: it
+/// never checkpoints itself, and its WAL file is cut back to `limit` when
+/// it starts over.
+pub(crate) fn writer_pragmas(limit: u64) -> [String; 2] {
+    [
+        "PRAGMA wal_autocheckpoint = 0".to_owned(),
+        format!("PRAGMA journal_size_limit = {limit}"),
+    ]
+}
 
 /// Checkpoints one SQLite file in the background.
 #[derive(Debug)]
@@ -95,17 +111,23 @@ impl Checkpointer {
 
     /// Before a window: once the WAL is larger than its limit, waits for
     /// the checkpoint of every commit so far, so this window's writes start
-    /// the file over instead of growing it.
-    pub(crate) async fn before_write(&self) {
+    /// the file over instead of growing it. Says whether it waited.
+    pub(crate) async fn before_write(&self) -> bool {
         let large = std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > self.wal_limit);
         if !large {
-            return;
+            return false;
         }
         let target = *self.commits.borrow();
         let mut done = self.done.clone();
+        let started = std::time::Instant::now();
         // Never waits forever: every attempt, failed or not, moves `done`,
         // and once the task has ended its sender is gone and this returns.
         let _ = done.wait_for(|d| *d >= target).await;
+        tracing::debug!(
+            waited_ms = started.elapsed().as_millis() as u64,
+            "kefu sync: the window waited for the checkpoint so the WAL starts over"
+        );
+        true
     }
 
     /// Ends the task once its checkpoint in flight is done, and closes its
@@ -204,10 +226,20 @@ mod tests {
         for pragma in [
             "PRAGMA journal_mode = WAL",
             "PRAGMA synchronous = NORMAL",
-            "PRAGMA wal_autocheckpoint = 0",
             "CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
         ] {
             conn.execute(pragma).await.expect(pragma);
+        }
+        (dir, conn, path, url)
+    }
+
+    /// [`writer`] with the pragmas the pool's connection gets for `limit`.
+    async fn writer_with_limit(
+        limit: u64,
+    ) -> (tempfile::TempDir, SqliteConnection, PathBuf, String) {
+        let (dir, mut conn, path, url) = writer().await;
+        for pragma in writer_pragmas(limit) {
+            conn.execute(pragma.as_str()).await.expect("pragma");
         }
         (dir, conn, path, url)
     }
@@ -231,7 +263,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn committed_pages_reach_the_database_file_without_the_writer() {
-        let (_dir, mut conn, path, url) = writer().await;
+        let (_dir, mut conn, path, url) = writer_with_limit(WAL_LIMIT).await;
         let c = Checkpointer::new(path.clone(), &url);
         let before = len(&path);
         write(&mut conn, 2_000).await;
@@ -252,8 +284,8 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_wal_over_its_limit_starts_over_instead_of_growing() {
-        let (_dir, mut conn, path, url) = writer().await;
         let limit = 600_000;
+        let (_dir, mut conn, path, url) = writer_with_limit(limit).await;
         let c = Checkpointer::with_limit(path.clone(), &url, limit);
         let wal = c.wal.clone();
         let mut largest = 0;
@@ -275,9 +307,38 @@ mod tests {
         conn.close().await.expect("close");
     }
 
+    /// One window far larger than the limit, then small ones: once the WAL
+    /// has started over, only a window that finds it over the limit again
+    /// waits, not every one after the large window.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_large_window_does_not_make_every_later_one_wait() {
+        let limit = 600_000;
+        let (_dir, mut conn, path, url) = writer_with_limit(limit).await;
+        let c = Checkpointer::with_limit(path.clone(), &url, limit);
+        c.before_write().await;
+        write(&mut conn, 3_000).await;
+        c.committed();
+        assert!(len(&c.wal) > 3 * limit, "the large window: {}", len(&c.wal));
+        let mut waited = 0;
+        for _ in 0..30 {
+            if c.before_write().await {
+                waited += 1;
+            }
+            // About 220 KB: the limit is crossed every third window.
+            write(&mut conn, 200).await;
+            c.committed();
+        }
+        assert!(
+            (1..=15).contains(&waited),
+            "{waited} of 30 small windows waited for a checkpoint"
+        );
+        c.close().await;
+        conn.close().await.expect("close");
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_closed_checkpointer_never_makes_a_write_wait() {
-        let (_dir, mut conn, path, url) = writer().await;
+        let (_dir, mut conn, path, url) = writer_with_limit(0).await;
         let c = Checkpointer::with_limit(path, &url, 0);
         write(&mut conn, 50).await;
         c.committed();
@@ -294,7 +355,7 @@ mod tests {
 
     #[tokio::test]
     async fn close_without_a_commit_does_not_wait() {
-        let (_dir, conn, path, url) = writer().await;
+        let (_dir, conn, path, url) = writer_with_limit(WAL_LIMIT).await;
         let c = Checkpointer::new(path, &url);
         c.before_write().await;
         c.close().await;

@@ -11,7 +11,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor, PgPool, Postgres};
 
-use crate::checkpoint::Checkpointer;
+use crate::checkpoint::{Checkpointer, WAL_LIMIT, writer_pragmas};
 use crate::error::{Result, SyncError};
 
 /// Which database a [`Db`] talks to.
@@ -308,7 +308,9 @@ impl Db {
                         conn.execute("PRAGMA cache_size = -32768").await?;
                         // Checkpoints run on a connection of their own,
                         // after each commit (`crate::checkpoint`).
-                        conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                        for pragma in writer_pragmas(WAL_LIMIT) {
+                            conn.execute(pragma.as_str()).await?;
+                        }
                         Ok(())
                     })
                 })
