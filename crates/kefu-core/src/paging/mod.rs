@@ -262,7 +262,6 @@ impl Pager {
             count: None,
             changed: false,
             pages: 0,
-            previous: Vec::new(),
             stale: 0,
         }));
         let j = judge.clone();
@@ -415,17 +414,15 @@ struct Judge {
     changed: bool,
     /// Pages judged.
     pages: u32,
-    /// The ids of the page before, to know the same page served again.
-    previous: Vec<String>,
     /// Pages in a row that added nothing.
     stale: u32,
 }
 
 impl Judge {
     /// The records of page `i` not handed out yet, or the error for a page
-    /// that repeats: the previous page again, or nothing new while the list
-    /// is not seen to change (when it changes, records pushed on by it may
-    /// fill a page or two already read, no more).
+    /// that repeats: nothing new while the list is not seen to change (when
+    /// it changes, records pushed on by it may fill a page or two already
+    /// read, no more).
     fn judge<T: Unique>(&mut self, i: u32, page: Page<T>) -> Result<Vec<T>> {
         self.pages += 1;
         match self.count {
@@ -433,21 +430,18 @@ impl Judge {
             Some(first) if first != page.count => self.changed = true,
             Some(_) => {}
         }
-        let ids: Vec<String> = page
-            .items
-            .iter()
-            .filter_map(|r| r.unique_id().map(str::to_owned))
-            .collect();
-        let same_again = !ids.is_empty() && ids == self.previous;
         let asked = page.items.len();
         let fresh = self.seen.keep_new(page.items);
-        self.previous = ids;
         if asked == 0 || !fresh.is_empty() {
             self.stale = 0;
             return Ok(fresh);
         }
         self.stale += 1;
-        if same_again || !self.changed || self.stale > STALE_PAGES {
+        // A page that adds nothing is a server stuck on one page, unless the
+        // list is seen to change. Even the page before served again word for
+        // word: exactly a page of records arriving in front between two
+        // requests does that, once.
+        if !self.changed || self.stale > STALE_PAGES {
             return Err(self.seen.repeated(&format!("page {i}"), asked));
         }
         Ok(fresh)
@@ -698,6 +692,33 @@ mod tests {
                 std::task::Poll::Pending
             }
         }
+    }
+
+    #[test]
+    fn exactly_a_page_arriving_in_front_is_not_taken_for_a_stuck_server() {
+        // 30 records, 10 a page, newest first. Just before page 2 is
+        // answered, 10 records arrive at the front: page 2 is then page 1
+        // again, word for word, and the count says the list changed.
+        let list = Arc::new(Mutex::new(ids(0..30)));
+        let f = move |i: u32| {
+            let mut l = list.lock().unwrap();
+            if i == 2 && l.len() == 30 {
+                for k in 0..10 {
+                    l.insert(0, format!("new-{k}"));
+                }
+            }
+            let start = ((i - 1) * 10) as usize;
+            ready(Ok(Page {
+                items: l.iter().skip(start).take(10).cloned().collect(),
+                total: None,
+                pages: None,
+                last: None,
+                count: Some(l.len() as u64),
+            }))
+        };
+        let all: Vec<String> = block_on(pager(1, 10).stream(f).try_collect())
+            .expect("a list that grew by a page is read to its end");
+        assert_eq!(all, ids(0..30));
     }
 
     #[test]
