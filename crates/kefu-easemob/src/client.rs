@@ -414,7 +414,7 @@ mod tests {
     const ALL: &[(&str, &str)] = &[
         (ENV_TENANT_ID, "1"),
         (ENV_CLIENT_ID, "client"),
-        (ENV_SECRET_ID, "secret"),
+        (ENV_SECRET_ID, "test-secret-id-value"),
     ];
 
     fn key_of(e: Error) -> String {
