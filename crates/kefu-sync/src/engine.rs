@@ -951,8 +951,8 @@ impl Converting {
             // encoding has its many small blocks in this core's cache. Freed
             // together after the batch, they had left the cache (a batch of
             // decoded sessions is larger than it) and were decoded on
-            // another thread: glibc's `free` of them cost a sixth of the
-            // sync's CPU (docs/sync.md, Performance, issue 12u).
+            // another thread: glibc's `free` of them cost about an eighth
+            // of the sync's CPU (docs/sync.md, Performance, issue 12u).
             records
                 .into_iter()
                 .map(|record| {
