@@ -24,8 +24,10 @@
 //! over, and its size again says how much was written since. Without it,
 //! one large window left the file over the limit for good, and every later
 //! window waited for the checkpoint of the one before (13 of 15 windows,
-//! 8 of 48 s, at 1,000,000 sessions; docs/sync.md, Performance). A failed checkpoint is logged and tried again after the next
-//! commit: nothing waits on it forever, and the last connection to close
+//! 8 of 48 s, at 1,000,000 sessions; docs/sync.md, Performance).
+//!
+//! A failed checkpoint is logged and tried again after the next commit:
+//! nothing waits on it forever, and the last connection to close
 //! checkpoints whatever is left (SQLite does that on close).
 
 use std::path::PathBuf;

@@ -834,9 +834,15 @@ struct Producer {
 }
 
 impl Producer {
+    /// The end of the window of `len` from `lo` (never past `until`).
+    fn end(&self, lo: DateTime<Utc>, len: Duration) -> DateTime<Utc> {
+        lo.checked_add_signed(len)
+            .map_or(self.until, |h| h.min(self.until))
+    }
+
     /// The end of a window that grew over sparse ranges, measured before it
-    /// is read: halved (not below the plan's minimum) while the vendor counts more
-    /// than twice the rows a window aims at. Without it, the first busy
+    /// is read: halved (not below the plan's minimum) while the vendor
+    /// counts more than twice the rows a window aims at. Without it, the first busy
     /// days after quiet ones came as one window of up to a week (161,000
     /// sessions in one transaction at the 1,000,000 bench, with a 401 MB
     /// WAL), all of it lost to an interruption. One small request a grown
@@ -852,9 +858,7 @@ impl Producer {
             match self.source.window_total(self.stream, lo, hi).await? {
                 Some(n) if n > most => {
                     len = (len / 2).max(self.plan.min);
-                    hi = lo
-                        .checked_add_signed(len)
-                        .map_or(self.until, |h| h.min(self.until));
+                    hi = self.end(lo, len);
                 }
                 _ => break,
             }
@@ -869,9 +873,7 @@ impl Producer {
                 let _ = out.send(Piece::Stop(reason)).await;
                 return;
             }
-            let mut hi = lo
-                .checked_add_signed(len)
-                .map_or(self.until, |h| h.min(self.until));
+            let mut hi = self.end(lo, len);
             if self.plan.fixed.is_none() && len > self.plan.start {
                 match self.measured(lo, hi, len).await {
                     Ok(h) => hi = h,
