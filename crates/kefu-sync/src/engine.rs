@@ -14,6 +14,7 @@ use tracing::Instrument;
 
 use crate::db::Db;
 use crate::error::{Result, SyncError};
+use crate::jsonb::KeyOrder;
 use crate::lock;
 use crate::row::{self, Row};
 use crate::source::{Record, Source};
@@ -432,6 +433,7 @@ impl Run<'_> {
             until: self.until,
             plan,
             budget: self.budget(),
+            to_jsonb: db.dialect() == crate::db::Dialect::Postgres,
         };
         let _fetch = AbortOnDrop(tokio::spawn(producer.run(lo, tx_pieces)));
         let mut done = 0u64;
@@ -831,6 +833,10 @@ struct Producer {
     until: DateTime<Utc>,
     plan: WindowPlan,
     budget: Budget,
+    /// The rows go to PostgreSQL: each record is made ready for `jsonb`
+    /// (`crate::jsonb`) here, beside the fetching, rather than on the
+    /// writer's way to the server, which a sync into PostgreSQL waits for.
+    to_jsonb: bool,
 }
 
 impl Producer {
@@ -900,7 +906,7 @@ impl Producer {
                         if batch.len() >= BATCH {
                             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                             if out
-                                .send(Piece::Rows(Converting::start(full)))
+                                .send(Piece::Rows(Converting::start(full, self.to_jsonb)))
                                 .await
                                 .is_err()
                             {
@@ -916,7 +922,7 @@ impl Producer {
             }
             if !batch.is_empty()
                 && out
-                    .send(Piece::Rows(Converting::start(batch)))
+                    .send(Piece::Rows(Converting::start(batch, self.to_jsonb)))
                     .await
                     .is_err()
             {
@@ -947,8 +953,9 @@ impl Producer {
 struct Converting(AbortOnDrop<std::result::Result<Vec<Row>, Error>>);
 
 impl Converting {
-    fn start(records: Vec<Record>) -> Self {
+    fn start(records: Vec<Record>, to_jsonb: bool) -> Self {
         Self(AbortOnDrop(tokio::spawn(async move {
+            let mut order = to_jsonb.then(KeyOrder::default);
             // Each record is freed as soon as it is encoded, while the
             // encoding has its many small blocks in this core's cache. Freed
             // together after the batch, they had left the cache (a batch of
@@ -960,7 +967,13 @@ impl Converting {
                 .map(|record| {
                     let row = record.to_row();
                     drop(record);
-                    row
+                    let mut row = row?;
+                    if let Some(order) = order.as_mut() {
+                        // The hash stays that of the record as `-o json`
+                        // prints it, whichever database it goes to.
+                        row.record = order.prepare(std::mem::take(&mut row.record));
+                    }
+                    Ok(row)
                 })
                 .collect()
         })))
@@ -1078,5 +1091,44 @@ mod tests {
         // The status log is the vendor's week, always.
         let log = WindowPlan::of(Stream::AgentStatus, None, WINDOW_ROWS);
         assert_eq!(log.next(day, 0), Duration::days(7));
+    }
+
+    #[tokio::test]
+    async fn rows_for_postgresql_come_in_jsonb_order_with_the_hash_of_the_record() {
+        let session = kefu_core::model::Session {
+            id: "s1".into(),
+            comment: Some("x\u{0}y".into()),
+            ..kefu_core::model::Session::default()
+        };
+        let as_printed = row::session(&session).expect("row");
+        let records = || vec![Record::Session(session.clone())];
+        let sqlite = Converting::start(records(), false)
+            .rows()
+            .await
+            .expect("rows");
+        assert_eq!(sqlite, vec![as_printed.clone()]);
+        let pg = Converting::start(records(), true)
+            .rows()
+            .await
+            .expect("rows");
+        assert_eq!(
+            pg[0].hash, as_printed.hash,
+            "the hash of the record as printed"
+        );
+        assert_ne!(pg[0].record, as_printed.record);
+        assert_eq!(
+            pg[0].record,
+            KeyOrder::default()
+                .ordered(&as_printed.record.replace("\\u0000", "\\ufffd"))
+                .expect("ordered")
+        );
+        // Shorter keys first: "state" before "agents", unlike as printed.
+        assert!(
+            pg[0]
+                .record
+                .starts_with(r#"{"id":"s1","state":null,"agents":[]"#),
+            "{}",
+            pg[0].record
+        );
     }
 }

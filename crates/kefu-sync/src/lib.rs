@@ -18,6 +18,7 @@ mod checkpoint;
 pub mod db;
 pub mod engine;
 pub mod error;
+mod jsonb;
 pub mod lock;
 pub mod row;
 pub mod schema;

@@ -1,7 +1,5 @@
 //! A vendor record as a row: its key, its windowing columns, its JSON.
 
-use std::borrow::Cow;
-
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use kefu_core::model::{Agent, AgentStats, AgentStatusLog, AppKey, Role, Session, Tenant};
 use kefu_core::{Error, Vendor};
@@ -181,34 +179,6 @@ fn key_text(s: String) -> String {
     format!("{}…{digest}", &s[..cut])
 }
 
-/// A record's JSON as PostgreSQL's `jsonb` takes it: the escape of NUL
-/// (`\u0000`), which `jsonb` refuses, becomes that of U+FFFD. Anything
-/// else, a backslash followed by the letters `u0000` included, is kept.
-pub(crate) fn for_jsonb(json: &str) -> Cow<'_, str> {
-    const NUL: &str = "\\u0000";
-    if !json.contains(NUL) {
-        return Cow::Borrowed(json);
-    }
-    let mut out = String::with_capacity(json.len());
-    let mut rest = json;
-    while let Some(i) = rest.find('\\') {
-        out.push_str(&rest[..i]);
-        let escape = &rest[i..];
-        if let Some(after) = escape.strip_prefix(NUL) {
-            out.push_str("\\ufffd");
-            rest = after;
-        } else {
-            // An escape is a backslash and one character (`\\` included),
-            // or `\uXXXX`, whose digits hold no backslash.
-            let len = escape[1..].chars().next().map_or(1, |c| 1 + c.len_utf8());
-            out.push_str(&escape[..len]);
-            rest = &escape[len..];
-        }
-    }
-    out.push_str(rest);
-    Cow::Owned(out)
-}
-
 /// A session, keyed by `serviceSessionId`, windowed on its stop time.
 pub fn session(s: &Session) -> Result<Row, Error> {
     row(
@@ -349,38 +319,6 @@ mod tests {
         let at_eleven = app_key(&key).expect("row");
         assert_eq!(at_eleven.against(Some(at_ten.hash)), Stored::Same);
         assert_eq!(at_eleven.against(Some(old)), Stored::SameUnderOldHash);
-    }
-
-    #[test]
-    fn only_the_escape_of_nul_is_replaced_for_jsonb() {
-        let cases = [
-            (r#"{"a":"plain"}"#, r#"{"a":"plain"}"#),
-            (r#"{"a":"x\u0000y"}"#, r#"{"a":"x\ufffdy"}"#),
-            // An escaped backslash, then the letters: kept.
-            (r#"{"a":"\\u0000"}"#, r#"{"a":"\\u0000"}"#),
-            // An escaped backslash, then the escape of NUL.
-            (r#"{"a":"\\\u0000"}"#, r#"{"a":"\\\ufffd"}"#),
-            (
-                r#"{"客\"服":"\u0000\u0000","b":"\u00001"}"#,
-                r#"{"客\"服":"\ufffd\ufffd","b":"\ufffd1"}"#,
-            ),
-            (r#"{"a":"\u0001"}"#, r#"{"a":"\u0001"}"#),
-        ];
-        for (json, want) in cases {
-            assert_eq!(for_jsonb(json), want, "{json}");
-        }
-        assert!(matches!(for_jsonb(r#"{"a":1}"#), Cow::Borrowed(_)));
-    }
-
-    proptest::proptest! {
-        /// Whatever the text, what `jsonb` is given reads back as the same
-        /// text with U+FFFD for each NUL.
-        #[test]
-        fn jsonb_text_is_the_record_with_nul_replaced(s in "[a-z\\\\\"\u{0}\u{1}u0客]{0,24}") {
-            let json = serde_json::to_string(&s).expect("json");
-            let back: String = serde_json::from_str(&for_jsonb(&json)).expect("still JSON");
-            proptest::prop_assert_eq!(back, s.replace('\0', "\u{fffd}"));
-        }
     }
 
     #[test]

@@ -11,7 +11,8 @@ use sqlx::{Any, AnyConnection, Row as _};
 
 use crate::db::{ColumnKind, Dialect};
 use crate::error::Result;
-use crate::row::{self, Row, Stored};
+use crate::jsonb;
+use crate::row::{Row, Stored};
 use crate::stream::Stream;
 
 /// Rows per statement: well under SQLite's 32766 and PostgreSQL's 65535
@@ -331,7 +332,7 @@ async fn upsert(
     let records: Vec<Cow<'_, str>> = rows
         .iter()
         .map(|r| match dialect {
-            Dialect::Postgres => row::for_jsonb(&r.record),
+            Dialect::Postgres => jsonb::for_jsonb(&r.record),
             Dialect::Sqlite => Cow::Borrowed(r.record.as_str()),
         })
         .collect();

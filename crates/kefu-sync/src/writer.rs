@@ -24,7 +24,8 @@ use sqlx::{Any, Postgres, Row as _, Transaction};
 
 use crate::db::{ColumnKind, Db};
 use crate::error::{Result, SyncError};
-use crate::row::{self, Row};
+use crate::jsonb;
+use crate::row::Row;
 use crate::state::{self, StreamState};
 use crate::store::{self, Counts, Write};
 use crate::stream::Stream;
@@ -106,7 +107,7 @@ impl PgWindow {
         }
         let rows = store::last_copies(rows);
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        let records: Vec<Cow<'_, str>> = rows.iter().map(|r| row::for_jsonb(&r.record)).collect();
+        let records: Vec<Cow<'_, str>> = rows.iter().map(|r| jsonb::for_jsonb(&r.record)).collect();
         let records: Vec<&str> = records.iter().map(|r| r.as_ref()).collect();
         let hashes: Vec<i64> = rows.iter().map(|r| r.hash).collect();
         let mut q = sqlx::query(&self.sql)

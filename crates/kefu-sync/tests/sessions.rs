@@ -387,6 +387,58 @@ both!(
     a_busy_day_after_quiet_ones_is_not_one_huge_window
 );
 
+/// What a sync stores is each record as `-o json` prints it: the same text
+/// in SQLite; in PostgreSQL the same `jsonb` that text makes, although
+/// the rows go to the server with their keys in `jsonb`'s order
+/// (`crate::jsonb`) and hashed as printed.
+async fn stored_records_are_the_records_as_printed(t: &TestDb) {
+    use futures_util::StreamExt as _;
+    use sqlx::Row as _;
+    let vendor = Easemob::start(300).await;
+    let db = t.open().await;
+    let src = vendor.source();
+    let report = run(
+        &db,
+        &src,
+        &options(&[Stream::Sessions]),
+        &Controls::default(),
+    )
+    .await
+    .expect("run");
+    assert_eq!(report.streams[0].inserted, 300);
+    let printed: Vec<kefu_sync::row::Row> = src
+        .window(Stream::Sessions, may(), june())
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect()
+        .await;
+    assert_eq!(printed.len(), 300);
+    let same = match db.dialect() {
+        kefu_sync::Dialect::Sqlite => "record = $2",
+        kefu_sync::Dialect::Postgres => "record = $2::jsonb AND record::text = ($2::jsonb)::text",
+    };
+    let sql = format!(
+        "SELECT COUNT(*) FROM easemob_sessions WHERE account = '1' AND id = $1 AND {same} AND record_hash = $3"
+    );
+    for row in &printed {
+        let n: i64 = sqlx::query(&sql)
+            .bind(&row.id)
+            .bind(&row.record)
+            .bind(row.hash)
+            .fetch_one(db.pool())
+            .await
+            .expect("count")
+            .get(0);
+        assert_eq!(n, 1, "{} is not stored as printed: {}", row.id, row.record);
+    }
+    db.close().await;
+}
+both!(
+    stored_as_printed_sqlite,
+    stored_as_printed_postgres,
+    stored_records_are_the_records_as_printed
+);
+
 /// SQLite's writing connection never checkpoints; the engine's commits
 /// start the background checkpoint. A sync's rows reach the database file
 /// while it is still open (not only at close), and closing leaves no WAL.
