@@ -19,7 +19,11 @@
 
 use std::borrow::Cow;
 
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
 use sqlx::pool::PoolConnection;
+use sqlx::postgres::types::Oid;
+use sqlx::postgres::{PgArgumentBuffer, PgHasArrayType, PgTypeInfo};
 use sqlx::{Any, Postgres, Row as _, Transaction};
 
 use crate::db::{ColumnKind, Db};
@@ -108,20 +112,28 @@ impl PgWindow {
         let rows = store::last_copies(rows);
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let records: Vec<Cow<'_, str>> = rows.iter().map(|r| jsonb::for_jsonb(&r.record)).collect();
-        let records: Vec<&str> = records.iter().map(|r| r.as_ref()).collect();
+        let records: Vec<JsonbText<'_>> = records.iter().map(|r| JsonbText(r)).collect();
         let hashes: Vec<i64> = rows.iter().map(|r| r.hash).collect();
         let mut q = sqlx::query(&self.sql)
             .bind(w.account)
-            .bind(w.now)
+            // Bound as text, `$2::timestamptz` was parsed twice a row: a
+            // prepared statement's parameter is not folded into a constant.
+            .bind(Instant::of("synced_at", w.now)?)
             .bind(ids)
             .bind(records)
             .bind(hashes);
-        for c in 0..self.stream.columns().len() {
-            let column: Vec<Option<&str>> = rows
+        for (c, (name, kind)) in self.stream.columns().iter().enumerate() {
+            let column = rows
                 .iter()
-                .map(|r| r.columns.get(c).and_then(|v| v.as_deref()))
-                .collect();
-            q = q.bind(column);
+                .map(|r| r.columns.get(c).and_then(|v| v.as_deref()));
+            q = match kind {
+                ColumnKind::Time => q.bind(
+                    column
+                        .map(|v| v.map(|t| Instant::of(name, t)).transpose())
+                        .collect::<Result<Vec<Option<Instant>>>>()?,
+                ),
+                _ => q.bind(column.collect::<Vec<Option<&str>>>()),
+            };
         }
         let row = q.fetch_one(&mut *self.tx).await?;
         let inserted: i64 = row.try_get(0)?;
@@ -133,31 +145,37 @@ impl PgWindow {
     }
 }
 
-/// The batch upsert of `stream`: `$1` account, `$2` now, `$3` ids, `$4`
-/// records, `$5` hashes, then one array per extra column; each id once.
+/// The batch upsert of `stream`: `$1` account, `$2` now (`timestamptz`),
+/// `$3` ids, `$4` records (`jsonb`), `$5` hashes, then one array per extra
+/// column (times as `timestamptz`); each id once.
 fn upsert_sql(stream: Stream) -> String {
     let table = stream.table();
     let mut names = vec!["account".to_owned(), "id".to_owned()];
     let mut values = vec!["$1".to_owned(), "id".to_owned()];
     let mut arrays = vec![
         "$3::text[]".to_owned(),
-        "$4::text[]".to_owned(),
+        "$4::jsonb[]".to_owned(),
         "$5::bigint[]".to_owned(),
     ];
     let mut aliases = vec!["id", "record", "record_hash"];
     let mut sets = Vec::new();
     for (i, (name, kind)) in stream.columns().iter().enumerate() {
         names.push((*name).to_owned());
-        values.push(cast(name, *kind));
-        arrays.push(format!("${}::text[]", i + 6));
+        // Times go in binary, as `timestamptz`; the rest as text.
+        let (value, array) = match kind {
+            ColumnKind::Time => ((*name).to_owned(), "timestamptz"),
+            _ => (cast(name, *kind), "text"),
+        };
+        values.push(value);
+        arrays.push(format!("${}::{array}[]", i + 6));
         aliases.push(name);
         sets.push(format!("{name} = excluded.{name}"));
     }
     names.extend(["record", "record_hash", "synced_at"].map(str::to_owned));
     values.extend([
-        cast("record", ColumnKind::Json),
+        "record".to_owned(),
         "record_hash".to_owned(),
-        "$2::timestamptz".to_owned(),
+        "$2".to_owned(),
     ]);
     sets.extend([
         "record = excluded.record".to_owned(),
@@ -175,7 +193,7 @@ fn upsert_sql(stream: Stream) -> String {
          SELECT {values} FROM UNNEST({arrays}) AS batch ({aliases}) \
          ON CONFLICT (account, id) DO UPDATE SET {sets} \
          WHERE {table}.record_hash IS DISTINCT FROM excluded.record_hash \
-         RETURNING (xmax = 0) AS inserted, synced_at = $2::timestamptz AS written) \
+         RETURNING (xmax = 0) AS inserted, synced_at = $2 AS written) \
          SELECT COUNT(*) FILTER (WHERE inserted), \
          COUNT(*) FILTER (WHERE NOT inserted AND written) FROM up",
         names = names.join(", "),
@@ -201,5 +219,104 @@ fn cast(name: &str, kind: ColumnKind) -> String {
         ColumnKind::Date => format!("{name}::date"),
         ColumnKind::Json => format!("{name}::jsonb"),
         ColumnKind::Text | ColumnKind::Int => name.to_owned(),
+    }
+}
+
+/// A record bound as `jsonb` in binary: the format's version (1), then the
+/// JSON text. Bound as `text`, each record was copied once more on the
+/// server and measured (`strlen`) on its way through the cast.
+#[derive(Debug, Clone, Copy)]
+struct JsonbText<'a>(&'a str);
+
+impl sqlx::Type<Postgres> for JsonbText<'_> {
+    fn type_info() -> PgTypeInfo {
+        PgTypeInfo::with_oid(Oid(3802))
+    }
+}
+
+impl PgHasArrayType for JsonbText<'_> {
+    fn array_type_info() -> PgTypeInfo {
+        PgTypeInfo::with_oid(Oid(3807))
+    }
+}
+
+impl sqlx::Encode<'_, Postgres> for JsonbText<'_> {
+    fn encode_by_ref(
+        &self,
+        buf: &mut PgArgumentBuffer,
+    ) -> std::result::Result<IsNull, BoxDynError> {
+        buf.push(1);
+        buf.extend_from_slice(self.0.as_bytes());
+        Ok(IsNull::No)
+    }
+}
+
+/// A time column bound as `timestamptz` in binary: microseconds since
+/// 2000-01-01 UTC. Bound as text, the server parsed every row's time
+/// (`DecodeDateTime`), on the one backend a sync into PostgreSQL waits
+/// for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Instant(i64);
+
+impl Instant {
+    /// PostgreSQL's epoch, in microseconds after Unix's.
+    const EPOCH: i64 = 946_684_800_000_000;
+
+    /// The time column `name`'s stored text (`row::instant`) as an instant.
+    fn of(name: &str, text: &str) -> Result<Self> {
+        let at = chrono::DateTime::parse_from_rfc3339(text)
+            .map_err(|e| SyncError::Database(format!("{name} is not a time: {text:?} ({e})")))?;
+        Ok(Self(at.timestamp_micros() - Self::EPOCH))
+    }
+}
+
+impl sqlx::Type<Postgres> for Instant {
+    fn type_info() -> PgTypeInfo {
+        PgTypeInfo::with_oid(Oid(1184))
+    }
+}
+
+impl PgHasArrayType for Instant {
+    fn array_type_info() -> PgTypeInfo {
+        PgTypeInfo::with_oid(Oid(1185))
+    }
+}
+
+impl sqlx::Encode<'_, Postgres> for Instant {
+    fn encode_by_ref(
+        &self,
+        buf: &mut PgArgumentBuffer,
+    ) -> std::result::Result<IsNull, BoxDynError> {
+        buf.extend_from_slice(&self.0.to_be_bytes());
+        Ok(IsNull::No)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_count_microseconds_from_2000_utc() {
+        assert_eq!(
+            Instant::of("t", "2000-01-01T00:00:00.000Z").ok(),
+            Some(Instant(0))
+        );
+        assert_eq!(
+            Instant::of("t", "2000-01-01T00:00:01.250Z").ok(),
+            Some(Instant(1_250_000))
+        );
+        assert_eq!(
+            Instant::of("t", "1999-12-31T23:59:59.999Z").ok(),
+            Some(Instant(-1_000))
+        );
+        // The ends a time column holds (row::column_instant).
+        assert_eq!(
+            Instant::of("t", "0001-01-01T00:00:00.000Z").ok(),
+            Some(Instant(-63_082_281_600_000_000))
+        );
+        assert!(Instant::of("t", "9999-12-31T23:59:59.999Z").is_ok());
+        let e = Instant::of("stopped_at", "yesterday").expect_err("not a time");
+        assert!(e.to_string().contains("stopped_at"), "{e}");
     }
 }

@@ -413,9 +413,13 @@ async fn stored_records_are_the_records_as_printed(t: &TestDb) {
         .collect()
         .await;
     assert_eq!(printed.len(), 300);
+    // The stop time too, which goes to PostgreSQL in binary.
     let same = match db.dialect() {
-        kefu_sync::Dialect::Sqlite => "record = $2",
-        kefu_sync::Dialect::Postgres => "record = $2::jsonb AND record::text = ($2::jsonb)::text",
+        kefu_sync::Dialect::Sqlite => "record = $2 AND stopped_at IS $4",
+        kefu_sync::Dialect::Postgres => {
+            "record = $2::jsonb AND record::text = ($2::jsonb)::text \
+             AND stopped_at IS NOT DISTINCT FROM $4::timestamptz"
+        }
     };
     let sql = format!(
         "SELECT COUNT(*) FROM easemob_sessions WHERE account = '1' AND id = $1 AND {same} AND record_hash = $3"
@@ -425,6 +429,7 @@ async fn stored_records_are_the_records_as_printed(t: &TestDb) {
             .bind(&row.id)
             .bind(&row.record)
             .bind(row.hash)
+            .bind(row.columns[0].as_deref())
             .fetch_one(db.pool())
             .await
             .expect("count")
