@@ -10,7 +10,10 @@
 //!   a vendor sends needs escaping), counting inserted and updated rows
 //!   with `RETURNING (xmax = 0)`. The server plans it once and parses each
 //!   record into `jsonb` once, instead of planning, binding and parsing
-//!   thousands of parameters a statement.
+//!   thousands of parameters a statement. Records are bound as `jsonb`
+//!   with their keys already in `jsonb`'s order (`crate::jsonb`), times as
+//!   `timestamptz`: the server's one backend is what such a sync waits
+//!   for, so what it need not do, `kefu` does beside the fetching.
 //!
 //! Both write batch by batch, never the whole window at its end: while the
 //! database works on one batch, the fetching task reads the next ones.
