@@ -20,8 +20,6 @@
 //! PostgreSQL once moved a whole window at the commit, and the fetching
 //! stood still for that statement's second or more (docs/sync.md).
 
-use std::borrow::Cow;
-
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::pool::PoolConnection;
@@ -31,7 +29,6 @@ use sqlx::{Any, Postgres, Row as _, Transaction};
 
 use crate::db::{ColumnKind, Db};
 use crate::error::{Result, SyncError};
-use crate::jsonb;
 use crate::row::Row;
 use crate::state::{self, StreamState};
 use crate::store::{self, Counts, Write};
@@ -81,7 +78,9 @@ impl WindowTx {
         })
     }
 
-    /// Writes a batch and counts what it did.
+    /// Writes a batch and counts what it did. Rows for PostgreSQL come with
+    /// their records ready for `jsonb` (`crate::jsonb::KeyOrder::prepare`,
+    /// which the engine runs on every batch of a PostgreSQL sync).
     pub(crate) async fn write(&mut self, w: Write<'_>, rows: &[Row]) -> Result<Counts> {
         match self {
             Self::Sqlite(tx) => store::write(tx, crate::db::Dialect::Sqlite, w, rows).await,
@@ -114,14 +113,15 @@ impl PgWindow {
         }
         let rows = store::last_copies(rows);
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        let records: Vec<Cow<'_, str>> = rows.iter().map(|r| jsonb::for_jsonb(&r.record)).collect();
-        let records: Vec<JsonbText<'_>> = records.iter().map(|r| JsonbText(r)).collect();
+        // Made ready for `jsonb` (the escape of NUL replaced, keys in order)
+        // by the engine beside the fetching: see `WindowTx::write`.
+        let records: Vec<JsonbText<'_>> = rows.iter().map(|r| JsonbText(&r.record)).collect();
         let hashes: Vec<i64> = rows.iter().map(|r| r.hash).collect();
         let mut q = sqlx::query(&self.sql)
             .bind(w.account)
             // Bound as text, `$2::timestamptz` was parsed twice a row: a
             // prepared statement's parameter is not folded into a constant.
-            .bind(Instant::of("synced_at", w.now)?)
+            .bind(PgTime::of("synced_at", w.now)?)
             .bind(ids)
             .bind(records)
             .bind(hashes);
@@ -132,8 +132,8 @@ impl PgWindow {
             q = match kind {
                 ColumnKind::Time => q.bind(
                     column
-                        .map(|v| v.map(|t| Instant::of(name, t)).transpose())
-                        .collect::<Result<Vec<Option<Instant>>>>()?,
+                        .map(|v| v.map(|t| PgTime::of(name, t)).transpose())
+                        .collect::<Result<Vec<Option<PgTime>>>>()?,
                 ),
                 _ => q.bind(column.collect::<Vec<Option<&str>>>()),
             };
@@ -259,9 +259,9 @@ impl sqlx::Encode<'_, Postgres> for JsonbText<'_> {
 /// (`DecodeDateTime`), on the one backend a sync into PostgreSQL waits
 /// for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Instant(i64);
+struct PgTime(i64);
 
-impl Instant {
+impl PgTime {
     /// PostgreSQL's epoch, in microseconds after Unix's.
     const EPOCH: i64 = 946_684_800_000_000;
 
@@ -273,19 +273,19 @@ impl Instant {
     }
 }
 
-impl sqlx::Type<Postgres> for Instant {
+impl sqlx::Type<Postgres> for PgTime {
     fn type_info() -> PgTypeInfo {
         PgTypeInfo::with_oid(Oid(1184))
     }
 }
 
-impl PgHasArrayType for Instant {
+impl PgHasArrayType for PgTime {
     fn array_type_info() -> PgTypeInfo {
         PgTypeInfo::with_oid(Oid(1185))
     }
 }
 
-impl sqlx::Encode<'_, Postgres> for Instant {
+impl sqlx::Encode<'_, Postgres> for PgTime {
     fn encode_by_ref(
         &self,
         buf: &mut PgArgumentBuffer,
@@ -302,24 +302,24 @@ mod tests {
     #[test]
     fn instants_count_microseconds_from_2000_utc() {
         assert_eq!(
-            Instant::of("t", "2000-01-01T00:00:00.000Z").ok(),
-            Some(Instant(0))
+            PgTime::of("t", "2000-01-01T00:00:00.000Z").ok(),
+            Some(PgTime(0))
         );
         assert_eq!(
-            Instant::of("t", "2000-01-01T00:00:01.250Z").ok(),
-            Some(Instant(1_250_000))
+            PgTime::of("t", "2000-01-01T00:00:01.250Z").ok(),
+            Some(PgTime(1_250_000))
         );
         assert_eq!(
-            Instant::of("t", "1999-12-31T23:59:59.999Z").ok(),
-            Some(Instant(-1_000))
+            PgTime::of("t", "1999-12-31T23:59:59.999Z").ok(),
+            Some(PgTime(-1_000))
         );
         // The ends a time column holds (row::column_instant).
         assert_eq!(
-            Instant::of("t", "0001-01-01T00:00:00.000Z").ok(),
-            Some(Instant(-63_082_281_600_000_000))
+            PgTime::of("t", "0001-01-01T00:00:00.000Z").ok(),
+            Some(PgTime(-63_082_281_600_000_000))
         );
-        assert!(Instant::of("t", "9999-12-31T23:59:59.999Z").is_ok());
-        let e = Instant::of("stopped_at", "yesterday").expect_err("not a time");
+        assert!(PgTime::of("t", "9999-12-31T23:59:59.999Z").is_ok());
+        let e = PgTime::of("stopped_at", "yesterday").expect_err("not a time");
         assert!(e.to_string().contains("stopped_at"), "{e}");
     }
 }
