@@ -731,7 +731,7 @@ impl Run<'_> {
 /// What the fetching task hands the committing side.
 enum Piece {
     /// A batch of the current window, being turned into rows.
-    Rows(Converting),
+    Rows(Batch),
     /// The current window was read to its end.
     End {
         from: DateTime<Utc>,
@@ -897,21 +897,15 @@ impl Producer {
                 }
             };
             let mut fetched = 0u64;
-            let mut batch = Vec::with_capacity(BATCH);
+            let mut batching = Batching::new(self.to_jsonb);
             while let Some(item) = records.next().await {
                 match item {
                     Ok(r) => {
                         fetched += 1;
-                        batch.push(r);
-                        if batch.len() >= BATCH {
-                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                            if out
-                                .send(Piece::Rows(Converting::start(full, self.to_jsonb)))
-                                .await
-                                .is_err()
-                            {
-                                return;
-                            }
+                        if let Some(full) = batching.push(r)
+                            && out.send(Piece::Rows(full)).await.is_err()
+                        {
+                            return;
                         }
                     }
                     Err(e) => {
@@ -920,11 +914,8 @@ impl Producer {
                     }
                 }
             }
-            if !batch.is_empty()
-                && out
-                    .send(Piece::Rows(Converting::start(batch, self.to_jsonb)))
-                    .await
-                    .is_err()
+            if let Some(last) = batching.finish()
+                && out.send(Piece::Rows(last)).await.is_err()
             {
                 return;
             }
@@ -945,8 +936,81 @@ impl Producer {
     }
 }
 
-/// A batch of records being turned into rows on a task of its own, so that
-/// the encoding and hashing of one batch runs beside the fetching of the
+/// Records a conversion task takes at a time: one page of Easemob's. A part
+/// this small is still in the cache of the core that decoded it when it is
+/// encoded and freed. Converted 500 at a time (a batch), the decoded
+/// sessions (about 1.2 MB) had left the core's 1 MiB L2 by then, and at
+/// 1,000,000 sessions the sync used 16% more CPU: encoding 40% more, the
+/// allocator 20% more (docs/sync.md, Performance, issue 12w).
+const PART: usize = 50;
+
+/// Gathers a window's records into batches of [`BATCH`] rows for the
+/// writer, each made of parts of [`PART`] records that start converting
+/// as soon as they are complete.
+struct Batching {
+    to_jsonb: bool,
+    part: Vec<Record>,
+    parts: Vec<Converting>,
+    records: usize,
+}
+
+impl Batching {
+    fn new(to_jsonb: bool) -> Self {
+        Self {
+            to_jsonb,
+            part: Vec::with_capacity(PART),
+            parts: Vec::new(),
+            records: 0,
+        }
+    }
+
+    /// Adds a record; a batch when this one fills it.
+    fn push(&mut self, record: Record) -> Option<Batch> {
+        self.part.push(record);
+        if self.part.len() < PART {
+            return None;
+        }
+        self.close_part();
+        (self.records >= BATCH).then(|| self.take())
+    }
+
+    /// What is left at the window's end, if anything.
+    fn finish(mut self) -> Option<Batch> {
+        if !self.part.is_empty() {
+            self.close_part();
+        }
+        (self.records > 0).then(|| self.take())
+    }
+
+    fn close_part(&mut self) {
+        let part = std::mem::replace(&mut self.part, Vec::with_capacity(PART));
+        self.records += part.len();
+        self.parts.push(Converting::start(part, self.to_jsonb));
+    }
+
+    fn take(&mut self) -> Batch {
+        self.records = 0;
+        Batch(std::mem::take(&mut self.parts))
+    }
+}
+
+/// A batch for the writer: its parts, converting, in the records' order.
+struct Batch(Vec<Converting>);
+
+impl Batch {
+    /// The rows, in the records' order; the first record that cannot be
+    /// a row fails the window.
+    async fn rows(self) -> Result<Vec<Row>> {
+        let mut rows = Vec::with_capacity(BATCH);
+        for part in self.0 {
+            rows.extend(part.rows().await?);
+        }
+        Ok(rows)
+    }
+}
+
+/// A part of a batch being turned into rows on a task of its own, so that
+/// the encoding and hashing of one part runs beside the fetching of the
 /// next instead of in line with it: in line, it was the one step every
 /// record waited for, and a sync ran at 0.72 of an export's rate on two
 /// cores that were a third idle (docs/sync.md, Performance).
@@ -958,10 +1022,11 @@ impl Converting {
             let mut order = to_jsonb.then(KeyOrder::default);
             // Each record is freed as soon as it is encoded, while the
             // encoding has its many small blocks in this core's cache. Freed
-            // together after the batch, they had left the cache (a batch of
-            // decoded sessions is larger than it) and were decoded on
-            // another thread: glibc's `free` of them cost about an eighth
-            // of the sync's CPU (docs/sync.md, Performance, issue 12u).
+            // together after a batch of 500, they had left the cache and
+            // were decoded on another thread: glibc's `free` of them cost
+            // about an eighth of the sync's CPU (docs/sync.md, Performance,
+            // issue 12u). Parts of a page ([`PART`]) keep the encoding
+            // itself in the cache too (issue 12w).
             records
                 .into_iter()
                 .map(|record| {
@@ -1091,6 +1156,36 @@ mod tests {
         // The status log is the vendor's week, always.
         let log = WindowPlan::of(Stream::AgentStatus, None, WINDOW_ROWS);
         assert_eq!(log.next(day, 0), Duration::days(7));
+    }
+
+    #[tokio::test]
+    async fn batches_of_500_rows_are_converted_a_page_at_a_time_in_order() {
+        let session = |i: usize| {
+            Record::Session(kefu_core::model::Session {
+                id: format!("s{i}"),
+                ..kefu_core::model::Session::default()
+            })
+        };
+        let mut batching = Batching::new(false);
+        let mut batches = Vec::new();
+        for i in 0..1234 {
+            if let Some(b) = batching.push(session(i)) {
+                batches.push(b);
+            }
+        }
+        batches.extend(batching.finish());
+        // Parts of a page each: converted while the page is in the cache.
+        let parts: Vec<usize> = batches.iter().map(|b| b.0.len()).collect();
+        assert_eq!(parts, vec![BATCH / PART, BATCH / PART, 5]);
+        let mut ids = Vec::new();
+        for b in batches {
+            let rows = b.rows().await.expect("rows");
+            assert!(rows.len() <= BATCH);
+            ids.extend(rows.into_iter().map(|r| r.id));
+        }
+        let expected: Vec<String> = (0..1234).map(|i| format!("s{i}")).collect();
+        assert_eq!(ids, expected);
+        assert!(Batching::new(false).finish().is_none(), "nothing to write");
     }
 
     #[tokio::test]
