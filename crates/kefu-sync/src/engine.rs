@@ -939,9 +939,10 @@ impl Producer {
 /// Records a conversion task takes at a time: one page of Easemob's. A part
 /// this small is still in the cache of the core that decoded it when it is
 /// encoded and freed. Converted 500 at a time (a batch), the decoded
-/// sessions (about 1.2 MB) had left the core's 1 MiB L2 by then, and at
-/// 1,000,000 sessions the sync used 16% more CPU: encoding 40% more, the
-/// allocator 20% more (docs/sync.md, Performance, issue 12w).
+/// sessions (by estimate over 1 MB) had left the core's 1 MiB L2, and at
+/// 1,000,000 sessions the sync used 19% more CPU: encoding about 70% more,
+/// glibc's `malloc` and `free` about 30% more (docs/sync.md, Performance,
+/// issue 12w).
 const PART: usize = 50;
 
 /// Gathers a window's records into batches of [`BATCH`] rows for the
