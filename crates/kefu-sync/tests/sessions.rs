@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Duration;
 use common::{Easemob, TestDb, count_rows, ids, june, may};
-use kefu_sync::{Controls, Options, Progress, StopReason, Stream, run};
+use kefu_sync::{Controls, Db, Options, Progress, Report, Source, StopReason, Stream, run};
 
 /// Daily windows, fixed (the default adapts to the rows found).
 fn options(streams: &[Stream]) -> Options {
@@ -18,19 +18,19 @@ fn options(streams: &[Stream]) -> Options {
     o
 }
 
+/// One run of the sessions stream with [`options`] and no controls.
+async fn sessions_once(db: &Db, src: &Source, what: &str) -> Report {
+    run(db, src, &options(&[Stream::Sessions]), &Controls::default())
+        .await
+        .expect(what)
+}
+
 async fn first_then_incremental(t: &TestDb) {
     let vendor = Easemob::start(500).await;
     let db = t.open().await;
     let src = vendor.source();
 
-    let report = run(
-        &db,
-        &src,
-        &options(&[Stream::Sessions]),
-        &Controls::default(),
-    )
-    .await
-    .expect("first run");
+    let report = sessions_once(&db, &src, "first run").await;
     let s = &report.streams[0];
     assert!(s.complete, "{s:?}");
     assert_eq!(s.inserted, 500, "{s:?}");
@@ -86,14 +86,7 @@ async fn late_records_inside_the_lookback(t: &TestDb) {
     let vendor = Easemob::start(100).await;
     let db = t.open().await;
     let src = vendor.source();
-    run(
-        &db,
-        &src,
-        &options(&[Stream::Sessions]),
-        &Controls::default(),
-    )
-    .await
-    .expect("first");
+    sessions_once(&db, &src, "first").await;
     // Ends 20 minutes before the cursor, but reaches the vendor only now.
     vendor.clock.set(june() - Duration::minutes(20));
     vendor.sandbox.add_sessions(3);
@@ -157,14 +150,7 @@ async fn a_stop_keeps_committed_windows_and_resumes(t: &TestDb) {
 
     // The next run continues from the cursor, not from the start.
     let before = vendor.session_requests();
-    let report = run(
-        &db,
-        &src,
-        &options(&[Stream::Sessions]),
-        &Controls::default(),
-    )
-    .await
-    .expect("resumed");
+    let report = sessions_once(&db, &src, "resumed").await;
     let s = &report.streams[0];
     assert!(s.complete, "{s:?}");
     assert_eq!(s.inserted as i64 + kept.0, 300);
@@ -215,14 +201,7 @@ async fn max_requests_stops_between_windows(t: &TestDb) {
             .is_some_and(|o| o.contains("max-requests"))
     );
     // Running on without a budget completes it, nothing twice.
-    let report = run(
-        &db,
-        &src,
-        &options(&[Stream::Sessions]),
-        &Controls::default(),
-    )
-    .await
-    .expect("rest");
+    let report = sessions_once(&db, &src, "rest").await;
     assert!(report.streams[0].complete);
     assert_eq!(count_rows(&db, "easemob_sessions", "1").await, (200, 200));
     db.close().await;
@@ -245,26 +224,12 @@ async fn a_rate_limit_rolls_back_the_window_and_says_so(t: &TestDb) {
         },
         50,
     );
-    let report = run(
-        &db,
-        &src,
-        &options(&[Stream::Sessions]),
-        &Controls::default(),
-    )
-    .await
-    .expect("run");
+    let report = sessions_once(&db, &src, "run").await;
     let s = &report.streams[0];
     assert_eq!(s.stopped, Some(StopReason::RateLimit), "{s:?}");
     assert!(report.error.is_none());
     vendor.sandbox.chaos().clear();
-    let report = run(
-        &db,
-        &src,
-        &options(&[Stream::Sessions]),
-        &Controls::default(),
-    )
-    .await
-    .expect("run");
+    let report = sessions_once(&db, &src, "run").await;
     assert!(report.streams[0].complete);
     assert_eq!(count_rows(&db, "easemob_sessions", "1").await, (200, 200));
     db.close().await;
@@ -281,14 +246,7 @@ async fn a_huge_lookback_stops_at_the_origin(t: &TestDb) {
     let vendor = Easemob::start(50).await;
     let db = t.open().await;
     let src = vendor.source();
-    run(
-        &db,
-        &src,
-        &options(&[Stream::Sessions]),
-        &Controls::default(),
-    )
-    .await
-    .expect("first");
+    sessions_once(&db, &src, "first").await;
     let mut o = options(&[Stream::Sessions]);
     o.lookback = Duration::days(1_000_000);
     let before = vendor.session_requests();
@@ -397,14 +355,7 @@ async fn stored_records_are_the_records_as_printed(t: &TestDb) {
     let vendor = Easemob::start(300).await;
     let db = t.open().await;
     let src = vendor.source();
-    let report = run(
-        &db,
-        &src,
-        &options(&[Stream::Sessions]),
-        &Controls::default(),
-    )
-    .await
-    .expect("run");
+    let report = sessions_once(&db, &src, "run").await;
     assert_eq!(report.streams[0].inserted, 300);
     let printed: Vec<kefu_sync::row::Row> = src
         .window(Stream::Sessions, may(), june())
@@ -457,14 +408,7 @@ async fn sqlite_windows_reach_the_database_file_before_it_closes() {
     let path = std::path::PathBuf::from(&t.text_url);
     let len = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
     let empty = len(&path);
-    let report = run(
-        &db,
-        &vendor.source(),
-        &options(&[Stream::Sessions]),
-        &Controls::default(),
-    )
-    .await
-    .expect("run");
+    let report = sessions_once(&db, &vendor.source(), "run").await;
     assert_eq!(report.streams[0].inserted, 2_000);
     // 2,000 sessions are well over a megabyte of records.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
