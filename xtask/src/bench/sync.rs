@@ -1,8 +1,9 @@
 //! `kefu sync` figures for `cargo xtask bench` (and `cargo xtask bench-sync`):
 //! a sync of N sandbox sessions into SQLite and into PostgreSQL beside
 //! `kefu sessions export` of the same range, in the same run, interleaved;
-//! rows a second, peak memory, and the requests of an incremental run with
-//! nothing new. Written as one delimited block of docs/benchmarks.md.
+//! rows a second, peak memory, the CPU each used (with the sandbox's and the
+//! local PostgreSQL server's beside it), and the requests of an incremental
+//! run with nothing new. Written as one delimited block of docs/benchmarks.md.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -24,6 +25,103 @@ const UNTIL: &str = "2024-06-30";
 struct Run {
     wall_s: f64,
     peak_rss_kib: f64,
+    /// `kefu`'s own CPU-seconds (user and system).
+    cpu_s: f64,
+    /// What the processes beside it used meanwhile.
+    beside: Beside,
+}
+
+impl Run {
+    /// CPU-seconds of everything the run kept busy: `kefu`, the sandbox,
+    /// and with `server` the PostgreSQL server; `NaN` where one is unknown.
+    fn busy_s(&self, server: bool) -> f64 {
+        let unknown = f64::NAN;
+        let mut s = self.cpu_s + self.beside.sandbox_s.unwrap_or(unknown);
+        if server {
+            s += self.beside.server_s.unwrap_or(unknown);
+        }
+        s
+    }
+
+    /// `CPU 12.3 s (sandbox 2.1 s, server 4.5 s)`, for the console.
+    fn cpu_line(&self) -> String {
+        let opt = |v: Option<f64>| v.map_or("?".to_owned(), |v| format!("{v:.1} s"));
+        format!(
+            "CPU {:.1} s (sandbox {}, PostgreSQL server {})",
+            self.cpu_s,
+            opt(self.beside.sandbox_s),
+            opt(self.beside.server_s)
+        )
+    }
+}
+
+/// CPU-seconds the processes beside `kefu` used during a run: the sandbox
+/// (always), and the PostgreSQL server when it runs on this machine.
+///
+/// On two cores the three share, wall times move with whatever else the
+/// machine does (the same export took 19 to 35 s in one session), while
+/// the CPU a run needs moves much less: a ratio of CPU per row says how
+/// much of a gap in rows a second is the sync's own work.
+#[derive(Debug, Clone, Copy, Default)]
+struct Beside {
+    sandbox_s: Option<f64>,
+    server_s: Option<f64>,
+}
+
+impl Beside {
+    /// The counters now (`sandbox` is the served sandbox's pid).
+    fn now(sandbox: u32) -> Self {
+        Self {
+            sandbox_s: super::machine::proc_cpu_s(sandbox),
+            server_s: postgres_cpu_s(),
+        }
+    }
+
+    /// What was used from `self` to `later`.
+    fn until(self, later: Self) -> Self {
+        let d = |a: Option<f64>, b: Option<f64>| Some(b? - a?).filter(|d| *d >= 0.0);
+        Self {
+            sandbox_s: d(self.sandbox_s, later.sandbox_s),
+            server_s: d(self.server_s, later.server_s),
+        }
+    }
+}
+
+/// CPU-seconds of every `postgres` process on this machine, reaped
+/// children included (a backend's time moves to the postmaster's
+/// `cutime`/`cstime` when it ends, so the sum carries it over); `None` when
+/// there is none to see (a server elsewhere, or in another pid namespace).
+fn postgres_cpu_s() -> Option<f64> {
+    let mut total = 0.0;
+    let mut seen = false;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        if let Some(s) = postgres_cpu_of(&stat) {
+            total += s;
+            seen = true;
+        }
+    }
+    seen.then_some(total)
+}
+
+/// A `/proc/PID/stat` line's CPU-seconds, its reaped children's included,
+/// if the process is a `postgres` one.
+fn postgres_cpu_of(stat: &str) -> Option<f64> {
+    // The command name is in parentheses and may itself hold some.
+    let (head, rest) = stat.rsplit_once(')')?;
+    if !head.ends_with("(postgres") {
+        return None;
+    }
+    // utime, stime, cutime, cstime: fields 14 to 17 of the whole line, 12
+    // to 15 after the name.
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let mut ticks = 0.0;
+    for i in 11..15 {
+        ticks += fields.get(i)?.parse::<f64>().ok()?;
+    }
+    Some(ticks / 100.0)
 }
 
 #[derive(Debug, Default)]
@@ -149,6 +247,7 @@ fn with_server(
     child: &mut Child,
 ) -> Result<Size> {
     let (base_url, env) = super::announcement(child)?;
+    let sandbox = child.id();
     let config = empty_config(work)?;
     let kefu = |args: &[&str]| {
         let mut cmd = Command::new(bin.join("peak-rss"));
@@ -177,33 +276,38 @@ fn with_server(
                 "export" => {
                     let file = work.join("export.jsonl");
                     let file_s = file.to_string_lossy().into_owned();
-                    let (run, _) = measured(kefu(&[
-                        "sessions", "export", "--from", SINCE, "--to", UNTIL, "--out", &file_s,
-                    ]))?;
+                    let (run, _) = measured(
+                        kefu(&[
+                            "sessions", "export", "--from", SINCE, "--to", UNTIL, "--out", &file_s,
+                        ]),
+                        sandbox,
+                    )?;
                     let _ = std::fs::remove_file(&file);
                     println!(
-                        "   export: {:.2} s, {:.0} sessions/s, peak RSS {:.1} MiB",
+                        "   export: {:.2} s, {:.0} sessions/s, peak RSS {:.1} MiB, {}",
                         run.wall_s,
                         sessions as f64 / run.wall_s,
-                        run.peak_rss_kib / 1024.0
+                        run.peak_rss_kib / 1024.0,
+                        run.cpu_line()
                     );
                     size.export.push(run);
                 }
                 "sqlite" => {
                     let db = work.join(format!("sync-{run_no}.db"));
                     let db_s = db.to_string_lossy().into_owned();
-                    let (run, rows) = sync_once(&kefu, &db_s)?;
+                    let (run, rows) = sync_once(&kefu, sandbox, &db_s)?;
                     println!(
-                        "   sync into SQLite: {:.2} s, {:.0} rows/s, peak RSS {:.1} MiB",
+                        "   sync into SQLite: {:.2} s, {:.0} rows/s, peak RSS {:.1} MiB, {}",
                         run.wall_s,
                         rows as f64 / run.wall_s,
-                        run.peak_rss_kib / 1024.0
+                        run.peak_rss_kib / 1024.0,
+                        run.cpu_line()
                     );
                     size.sqlite.push(run);
                     size.sqlite_rows.push(rows);
                     if run_no == 0 {
                         size.sqlite_incremental_requests =
-                            Some(incremental(&kefu, &base_url, &db_s)?);
+                            Some(incremental(&kefu, sandbox, &base_url, &db_s)?);
                     }
                     for suffix in ["", "-wal", "-shm"] {
                         let _ = std::fs::remove_file(format!("{db_s}{suffix}"));
@@ -220,9 +324,9 @@ fn with_server(
                         continue;
                     }
                     let url = with_database(&pg_admin, &name);
-                    let measured = sync_once(&kefu, &url).and_then(|(run, rows)| {
+                    let measured = sync_once(&kefu, sandbox, &url).and_then(|(run, rows)| {
                         let inc = if run_no == 0 {
-                            Some(incremental(&kefu, &base_url, &url)?)
+                            Some(incremental(&kefu, sandbox, &base_url, &url)?)
                         } else {
                             None
                         };
@@ -234,10 +338,11 @@ fn with_server(
                     );
                     let (run, rows, inc) = measured?;
                     println!(
-                        "   sync into PostgreSQL: {:.2} s, {:.0} rows/s, peak RSS {:.1} MiB",
+                        "   sync into PostgreSQL: {:.2} s, {:.0} rows/s, peak RSS {:.1} MiB, {}",
                         run.wall_s,
                         rows as f64 / run.wall_s,
-                        run.peak_rss_kib / 1024.0
+                        run.peak_rss_kib / 1024.0,
+                        run.cpu_line()
                     );
                     size.postgres.push(run);
                     size.postgres_rows.push(rows);
@@ -252,21 +357,24 @@ fn with_server(
 }
 
 /// A first sync into `db`: its run and the rows it inserted.
-fn sync_once(kefu: &dyn Fn(&[&str]) -> Command, db: &str) -> Result<(Run, u64)> {
-    let (run, stdout) = measured(kefu(&[
-        "sync",
-        "run",
-        "--streams",
-        "sessions",
-        "--since",
-        SINCE,
-        "--until",
-        UNTIL,
-        "--db",
-        db,
-        "-o",
-        "json",
-    ]))?;
+fn sync_once(kefu: &dyn Fn(&[&str]) -> Command, sandbox: u32, db: &str) -> Result<(Run, u64)> {
+    let (run, stdout) = measured(
+        kefu(&[
+            "sync",
+            "run",
+            "--streams",
+            "sessions",
+            "--since",
+            SINCE,
+            "--until",
+            UNTIL,
+            "--db",
+            db,
+            "-o",
+            "json",
+        ]),
+        sandbox,
+    )?;
     let summary = json::parse(&stdout)
         .map_err(|e| Error(format!("sync summary is not JSON ({e}): {stdout}")))?;
     let inserted = match &summary {
@@ -282,20 +390,28 @@ fn sync_once(kefu: &dyn Fn(&[&str]) -> Command, db: &str) -> Result<(Run, u64)> 
 }
 
 /// A second run with nothing new: the requests it made.
-fn incremental(kefu: &dyn Fn(&[&str]) -> Command, base_url: &str, db: &str) -> Result<u64> {
+fn incremental(
+    kefu: &dyn Fn(&[&str]) -> Command,
+    sandbox: u32,
+    base_url: &str,
+    db: &str,
+) -> Result<u64> {
     http(base_url, "DELETE", "/__sandbox/requests", None)?;
-    measured(kefu(&[
-        "sync",
-        "run",
-        "--streams",
-        "sessions",
-        "--since",
-        SINCE,
-        "--until",
-        UNTIL,
-        "--db",
-        db,
-    ]))?;
+    measured(
+        kefu(&[
+            "sync",
+            "run",
+            "--streams",
+            "sessions",
+            "--since",
+            SINCE,
+            "--until",
+            UNTIL,
+            "--db",
+            db,
+        ]),
+        sandbox,
+    )?;
     let log = json::parse(&http(base_url, "GET", "/__sandbox/requests", None)?)
         .map_err(|e| Error(format!("request log: {e}")))?;
     match log {
@@ -305,9 +421,10 @@ fn incremental(kefu: &dyn Fn(&[&str]) -> Command, base_url: &str, db: &str) -> R
 }
 
 /// Runs `peak-rss -- ...`: its figures, and what the command printed before them.
-fn measured(mut cmd: Command) -> Result<(Run, String)> {
+fn measured(mut cmd: Command, sandbox: u32) -> Result<(Run, String)> {
     let line = show_short(&cmd);
     println!("$ {line}");
+    let before = Beside::now(sandbox);
     let out = cmd
         .stderr(Stdio::inherit())
         .output()
@@ -326,11 +443,17 @@ fn measured(mut cmd: Command) -> Result<(Run, String)> {
             out.status, figures
         )));
     }
+    // A backend ends just after its client: give the postmaster a moment
+    // to reap it, so its time is counted in this run and not the next.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let beside = before.until(Beside::now(sandbox));
     let num = |k: &str| figures.at(&[k]).and_then(Json::as_f64).unwrap_or(f64::NAN);
     Ok((
         Run {
             wall_s: num("wall_s"),
             peak_rss_kib: num("peak_rss_kib"),
+            cpu_s: num("user_s") + num("sys_s"),
+            beside,
         },
         lines.join("\n"),
     ))
@@ -404,6 +527,31 @@ fn ratios(size: &Size, runs: &[Run], rows: &[u64]) -> Vec<f64> {
         .iter()
         .zip(export_rates(size))
         .map(|(s, e)| s / e)
+        .collect()
+}
+
+/// CPU-seconds a 100,000 rows, by `cpu` of each run.
+fn cpu_per_100k(runs: &[Run], rows: &[u64], cpu: impl Fn(&Run) -> Option<f64>) -> Vec<f64> {
+    runs.iter()
+        .zip(rows)
+        .map(|(r, n)| cpu(r).map_or(f64::NAN, |c| c * 100_000.0 / *n as f64))
+        .collect()
+}
+
+/// The export's rows, once per run, to pair with [`cpu_per_100k`].
+fn export_rows(size: &Size) -> Vec<u64> {
+    vec![size.sessions; size.export.len()]
+}
+
+/// Per round, the sync's rows per CPU-second of all it kept busy (the
+/// server too, with `server`) over the export's (`kefu` and the sandbox).
+fn cpu_ratios(size: &Size, runs: &[Run], rows: &[u64], server: bool) -> Vec<f64> {
+    runs.iter()
+        .zip(rows)
+        .zip(&size.export)
+        .map(|((r, n), e)| {
+            (*n as f64 / r.busy_s(server)) / (size.sessions as f64 / e.busy_s(false))
+        })
         .collect()
 }
 
@@ -509,6 +657,39 @@ fn markdown(sizes: &[Size], measured: &str) -> String {
             fmt_stats(rss_mib(&s.postgres), 1),
         ));
     }
+    m.push_str(
+        "\nCPU-seconds a 100,000 rows (medians; the server's and the ratios with the smallest and largest): `kefu`'s from `peak-rss`, the sandbox's and the PostgreSQL server's from `/proc` (the server's only when it runs on this machine; its reaped backends included). \"By CPU\" compares rows per CPU-second of all that a run kept busy (`kefu` and the sandbox, and for PostgreSQL the server), round by round: where the two cores are the limit, it is the ratio of rates the wall clock tends to, and it depends less than wall time on whatever else the machine is doing (docs/sync.md, Performance).\n\n| sessions | `kefu`: export / SQLite / PostgreSQL | sandbox: export / SQLite / PostgreSQL | PostgreSQL server | SQLite/export by CPU | PostgreSQL/export by CPU |\n|---|---|---|---|---|---|\n",
+    );
+    for s in sizes {
+        let own = |r: &Run| Some(r.cpu_s);
+        let sandbox = |r: &Run| r.beside.sandbox_s;
+        let med =
+            |v: Vec<f64>| Stats::of(v).map_or("–".to_owned(), |s| format!("{:.2}", s.median));
+        m.push_str(&format!(
+            "| {} | {} / {} / {} | {} / {} / {} | {} | {} | {} |\n",
+            s.sessions,
+            med(cpu_per_100k(&s.export, &export_rows(s), own)),
+            med(cpu_per_100k(&s.sqlite, &s.sqlite_rows, own)),
+            med(cpu_per_100k(&s.postgres, &s.postgres_rows, own)),
+            med(cpu_per_100k(&s.export, &export_rows(s), sandbox)),
+            med(cpu_per_100k(&s.sqlite, &s.sqlite_rows, sandbox)),
+            med(cpu_per_100k(&s.postgres, &s.postgres_rows, sandbox)),
+            fmt_stats(
+                Stats::of(cpu_per_100k(&s.postgres, &s.postgres_rows, |r| r
+                    .beside
+                    .server_s)),
+                2
+            ),
+            fmt_stats(
+                Stats::of(cpu_ratios(s, &s.sqlite, &s.sqlite_rows, false)),
+                2
+            ),
+            fmt_stats(
+                Stats::of(cpu_ratios(s, &s.postgres, &s.postgres_rows, true)),
+                2
+            ),
+        ));
+    }
     m.push('\n');
     m.push_str(BLOCK_END);
     m
@@ -517,6 +698,68 @@ fn markdown(sizes: &[Size], measured: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn postgres_cpu_counts_its_processes_and_their_reaped_children() {
+        // pid (comm) state ppid ... utime stime cutime cstime ...
+        let postmaster =
+            "2242 (postgres) S 1 2242 2242 0 -1 4194560 1 2 0 0 150 50 900 100 20 0 1 0 5";
+        assert_eq!(postgres_cpu_of(postmaster), Some(12.0));
+        // Other processes, and names that only look alike, are not counted.
+        let other = "77 (kefu) S 1 77 77 0 -1 4194560 1 2 0 0 150 50 900 100 20 0 1 0 5";
+        assert_eq!(postgres_cpu_of(other), None);
+        let lookalike =
+            "78 (x (postgres) y) S 1 77 77 0 -1 4194560 1 2 0 0 150 50 900 100 20 0 1 0 5";
+        assert_eq!(postgres_cpu_of(lookalike), None);
+        assert_eq!(postgres_cpu_of("79 (postgres) S 1 2"), None, "cut short");
+    }
+
+    #[test]
+    fn by_cpu_compares_rows_per_second_of_all_a_run_kept_busy() {
+        let run = |cpu_s: f64, sandbox: Option<f64>, server: Option<f64>| Run {
+            wall_s: 1.0,
+            peak_rss_kib: 1.0,
+            cpu_s,
+            beside: Beside {
+                sandbox_s: sandbox,
+                server_s: server,
+            },
+        };
+        let size = Size {
+            sessions: 100_000,
+            // 12 CPU-seconds for 100,000 sessions, then 10.
+            export: vec![run(10.0, Some(2.0), Some(9.0)), run(8.0, Some(2.0), None)],
+            // 15 for the same rows: 0.8 of the export's rows per CPU-second.
+            sqlite: vec![run(13.0, Some(2.0), None), run(11.0, None, None)],
+            // The server's time counts for PostgreSQL: 20 CPU-seconds, 0.6.
+            postgres: vec![run(10.0, Some(2.0), Some(8.0))],
+            sqlite_rows: vec![100_000, 100_000],
+            postgres_rows: vec![100_000],
+            ..Size::default()
+        };
+        let r = cpu_ratios(&size, &size.sqlite, &size.sqlite_rows, false);
+        assert!((r[0] - 0.8).abs() < 1e-9, "{r:?}");
+        assert!(r[1].is_nan(), "a sandbox not measured is no figure: {r:?}");
+        let r = cpu_ratios(&size, &size.postgres, &size.postgres_rows, true);
+        assert!((r[0] - 0.6).abs() < 1e-9, "{r:?}");
+        assert_eq!(
+            cpu_per_100k(&size.sqlite, &[50_000, 100_000], |r| Some(r.cpu_s)),
+            [26.0, 11.0]
+        );
+        let (a, b) = (
+            Beside {
+                sandbox_s: Some(1.0),
+                server_s: Some(5.0),
+            },
+            Beside {
+                sandbox_s: Some(3.5),
+                server_s: Some(4.0),
+            },
+        );
+        let d = a.until(b);
+        assert_eq!(d.sandbox_s, Some(2.5));
+        assert_eq!(d.server_s, None, "a counter that went back is no figure");
+    }
 
     #[test]
     fn the_block_says_when_and_where_it_was_measured() {
