@@ -58,10 +58,12 @@ impl Run {
 /// CPU-seconds the processes beside `kefu` used during a run: the sandbox
 /// (always), and the PostgreSQL server when it runs on this machine.
 ///
-/// On two cores the three share, wall times move with whatever else the
-/// machine does (the same export took 19 to 35 s in one session), while
-/// the CPU a run needs moves much less: a ratio of CPU per row says how
-/// much of a gap in rows a second is the sync's own work.
+/// A ratio of CPU per row says how much of a gap in rows a second is the
+/// sync's own work, and how much is cores left idle. It is no steadier
+/// than wall time on these virtual machines: the CPU-seconds a run needs
+/// stretch with the host's load (steal, caches shared with other guests),
+/// so both moved alike from round to round (issue 12x, docs/sync.md,
+/// Performance).
 #[derive(Debug, Clone, Copy, Default)]
 struct Beside {
     sandbox_s: Option<f64>,
@@ -658,7 +660,7 @@ fn markdown(sizes: &[Size], measured: &str) -> String {
         ));
     }
     m.push_str(
-        "\nCPU-seconds a 100,000 rows (medians; the server's and the ratios with the smallest and largest): `kefu`'s from `peak-rss`, the sandbox's and the PostgreSQL server's from `/proc` (the server's only when it runs on this machine; its reaped backends included). \"By CPU\" compares rows per CPU-second of all that a run kept busy (`kefu` and the sandbox, and for PostgreSQL the server), round by round: where the two cores are the limit, it is the ratio of rates the wall clock tends to, and it depends less than wall time on whatever else the machine is doing (docs/sync.md, Performance).\n\n| sessions | `kefu`: export / SQLite / PostgreSQL | sandbox: export / SQLite / PostgreSQL | PostgreSQL server | SQLite/export by CPU | PostgreSQL/export by CPU |\n|---|---|---|---|---|---|\n",
+        "\nCPU-seconds a 100,000 rows (medians; the server's and the ratios with the smallest and largest): `kefu`'s from `peak-rss`, the sandbox's and the PostgreSQL server's from `/proc` (the server's only when it runs on this machine; its reaped backends included). \"By CPU\" compares rows per CPU-second of all that a run kept busy (`kefu` and the sandbox, and for PostgreSQL the server), round by round: where the two cores are the limit, it is the ratio of rates the wall clock tends to; a wall-time ratio above it means the sync kept the cores busier than the export did. On these virtual machines CPU time stretches with the host's load as wall time does (docs/sync.md, Performance).\n\n| sessions | `kefu`: export / SQLite / PostgreSQL | sandbox: export / SQLite / PostgreSQL | PostgreSQL server | SQLite/export by CPU | PostgreSQL/export by CPU |\n|---|---|---|---|---|---|\n",
     );
     for s in sizes {
         let own = |r: &Run| Some(r.cpu_s);
