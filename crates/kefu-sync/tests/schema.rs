@@ -227,7 +227,7 @@ async fn hashes_of_an_older_kefu_are_recognized(t: &TestDb) {
     .execute(db.pool())
     .await
     .expect("changed");
-    sqlx::query("DELETE FROM kefu_schema_version WHERE version = 3")
+    sqlx::query("DELETE FROM kefu_schema_version WHERE version >= 3")
         .execute(db.pool())
         .await
         .expect("as version 2");
@@ -290,3 +290,153 @@ both!(
     old_hashes_postgres,
     hashes_of_an_older_kefu_are_recognized
 );
+
+/// Each key column of a PostgreSQL database's tables and its collation.
+async fn key_collations(db: &Db) -> Vec<(String, String)> {
+    sqlx::query(
+        "SELECT c.relname::text || '.' || a.attname::text, co.collname::text \
+         FROM pg_attribute a \
+         JOIN pg_class c ON c.oid = a.attrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_collation co ON co.oid = a.attcollation \
+         WHERE n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0 \
+         AND c.relname::text <> 'kefu_schema_version' \
+         AND a.attname IN ('account', 'id', 'stream', 'agent_id', 'company_id') \
+         ORDER BY 1",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("collations")
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect()
+}
+
+/// The collations a PostgreSQL database at `LATEST` has, but for `kept`
+/// (tables whose columns keep the database's default).
+fn expected_collations(kept: &[&str]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = [
+        "easemob_agents.account",
+        "easemob_agents.id",
+        "easemob_roles.account",
+        "easemob_roles.id",
+        "easemob_sessions.account",
+        "easemob_sessions.id",
+        "kefu_sync_state.account",
+        "kefu_sync_state.stream",
+        "sobot_agent_stats.account",
+        "sobot_agent_stats.agent_id",
+        "sobot_agent_stats.company_id",
+        "sobot_agent_stats.id",
+        "sobot_agent_status.account",
+        "sobot_agent_status.id",
+        "sobot_app_keys.account",
+        "sobot_app_keys.id",
+        "sobot_tenants.account",
+        "sobot_tenants.id",
+    ]
+    .iter()
+    .map(|c| {
+        let table = c.split('.').next().unwrap_or_default();
+        // `sobot_agent_stats.id` is a column, not part of the key.
+        let byte_order = *c != "sobot_agent_stats.id" && !kept.contains(&table);
+        let collation = if byte_order { "C" } else { "default" };
+        ((*c).to_owned(), collation.to_owned())
+    })
+    .collect();
+    out.sort();
+    out
+}
+
+/// Schema version 4: on PostgreSQL every key column compares bytes, in a
+/// new database and in one upgraded with its rows in it; the key indexes
+/// are rebuilt with it, and what was stored is still found by its key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_keys_compare_bytes() {
+    let Some(t) = TestDb::new(Kind::Postgres, "keys_compare_bytes").await else {
+        return;
+    };
+    let vendor = Easemob::start(40).await;
+    let db = Db::connect(&t.url).await.expect("connect");
+    schema::migrate_to(&db, 3).await.expect("v3");
+    assert_eq!(key_collations(&db).await, expected_collations(&ALL_TABLES));
+    let mut o = Options::new(vec![Stream::Sessions, Stream::Agents], june());
+    o.since = may();
+    let first = run(&db, &vendor.source(), &o, &Controls::default())
+        .await
+        .expect("run at version 3");
+    db.close().await;
+
+    let db = t.open().await;
+    assert_eq!(schema::version(&db).await.expect("v"), 4);
+    assert_eq!(key_collations(&db).await, expected_collations(&[]));
+    let key_index: String =
+        sqlx::query("SELECT pg_get_indexdef('easemob_sessions_pkey'::regclass)")
+            .fetch_one(db.pool())
+            .await
+            .expect("index")
+            .get(0);
+    assert!(key_index.contains("(account, id)"), "{key_index}");
+    // The same sessions again: found by their keys, so nothing is new.
+    let again = run(&db, &vendor.source(), &o, &Controls::default())
+        .await
+        .expect("run at version 4");
+    for (a, b) in first.streams.iter().zip(&again.streams) {
+        assert!(a.inserted > 0, "{a:?}");
+        assert_eq!((b.inserted, b.updated), (0, 0), "{b:?}");
+    }
+    db.close().await;
+    t.finish().await;
+}
+
+const ALL_TABLES: [&str; 8] = [
+    "kefu_sync_state",
+    "easemob_sessions",
+    "easemob_agents",
+    "easemob_roles",
+    "sobot_tenants",
+    "sobot_app_keys",
+    "sobot_agent_status",
+    "sobot_agent_stats",
+];
+
+/// A user's view on a synced table holds its key columns: PostgreSQL
+/// refuses to change them, so that table keeps its collation (it only costs
+/// speed), the view stays, every other table is upgraded, and syncs go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_view_keeps_its_table_as_it_was() {
+    let Some(t) = TestDb::new(Kind::Postgres, "view_keeps_its_table").await else {
+        return;
+    };
+    let vendor = Easemob::start(30).await;
+    let db = Db::connect(&t.url).await.expect("connect");
+    schema::migrate_to(&db, 3).await.expect("v3");
+    for view in [
+        "CREATE VIEW sessions_per_agent AS SELECT account, id FROM easemob_sessions",
+        "CREATE MATERIALIZED VIEW agent_ids AS SELECT id FROM easemob_agents",
+    ] {
+        sqlx::query(view).execute(db.pool()).await.expect(view);
+    }
+    db.close().await;
+
+    let db = t.open().await;
+    assert_eq!(schema::version(&db).await.expect("v"), 4);
+    assert_eq!(
+        key_collations(&db).await,
+        expected_collations(&["easemob_sessions", "easemob_agents"])
+    );
+    let mut o = Options::new(vec![Stream::Sessions, Stream::Agents], june());
+    o.since = may();
+    let report = run(&db, &vendor.source(), &o, &Controls::default())
+        .await
+        .expect("run");
+    assert!(report.streams.iter().all(|s| s.inserted > 0), "{report:?}");
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM sessions_per_agent")
+        .fetch_one(db.pool())
+        .await
+        .expect("the view")
+        .get(0);
+    assert_eq!(n, report.streams[0].inserted as i64);
+    db.close().await;
+    t.finish().await;
+}
