@@ -30,21 +30,8 @@ const RECORD_TABLES: [&str; 7] = [
     "sobot_agent_stats",
 ];
 
-/// The text columns of each table's key: PostgreSQL's version 4 gives them
-/// `COLLATE "C"` ([`collate_keys`]).
-const KEY_COLUMNS: [(&str, &[&str]); 8] = [
-    ("kefu_sync_state", &["account", "stream"]),
-    ("easemob_sessions", &["account", "id"]),
-    ("easemob_agents", &["account", "id"]),
-    ("easemob_roles", &["account", "id"]),
-    ("sobot_tenants", &["account", "id"]),
-    ("sobot_app_keys", &["account", "id"]),
-    ("sobot_agent_status", &["account", "id"]),
-    ("sobot_agent_stats", &["account", "agent_id", "company_id"]),
-];
-
 /// The newest schema version this build writes.
-pub const LATEST: i64 = 4;
+pub const LATEST: i64 = 3;
 
 /// A PostgreSQL advisory lock key for migrations ("kefu" "schm").
 const MIGRATION_LOCK: i64 = 0x6b65_6675_7363_686d;
@@ -117,72 +104,8 @@ pub fn statements(version: i64, dialect: Dialect) -> Vec<String> {
         // is a version of its own so that an older kefu, which would count
         // every re-read row as updated, refuses the database instead.
         3 => Vec::new(),
-        // Version 4 gives PostgreSQL's key columns byte order: a table at a
-        // time, by [`collate_keys`], since a table a user's view depends on
-        // keeps its columns as they are. SQLite compares bytes already.
         _ => Vec::new(),
     }
-}
-
-/// PostgreSQL, version 4: every key column compares bytes (`COLLATE "C"`).
-///
-/// Under the database's collation every key comparison of an insert or a
-/// lookup goes through the locale (`strcoll`, or ICU); even `C.UTF-8`,
-/// which orders exactly as bytes do, is not taken for `C` by PostgreSQL 15.
-/// Byte order cost the server about 7% less CPU a synced session
-/// (docs/sync.md, Performance, issue 12x). Ids are compared only for
-/// equality, and `ORDER BY` of ids is bytewise now, as on SQLite.
-///
-/// The table is not rewritten; its indexes holding these columns are
-/// rebuilt, once, under the migration's lock. A view (or materialized
-/// view) of a user's that depends on one of the columns makes PostgreSQL
-/// refuse the change: that table keeps its collation, which only costs
-/// speed, and the warning says how to apply it by hand.
-async fn collate_keys(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
-    for (table, columns) in KEY_COLUMNS {
-        let alter = format!(
-            "ALTER TABLE {table} {}",
-            columns
-                .iter()
-                .map(|c| format!("ALTER COLUMN {c} TYPE TEXT COLLATE \"C\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        sqlx::query("SAVEPOINT kefu_collate_keys")
-            .execute(&mut **tx)
-            .await?;
-        match sqlx::query(&alter).execute(&mut **tx).await {
-            Ok(_) => {
-                sqlx::query("RELEASE SAVEPOINT kefu_collate_keys")
-                    .execute(&mut **tx)
-                    .await?;
-            }
-            Err(e) if held_by_a_view(&e) => {
-                sqlx::query("ROLLBACK TO SAVEPOINT kefu_collate_keys")
-                    .execute(&mut **tx)
-                    .await?;
-                tracing::warn!(
-                    table,
-                    "kefu sync: {table} keeps its key columns' collation, since a view \
-                     depends on them ({e}); to give them byte order, drop the view, run \
-                     `{alter}` and create the view again"
-                );
-            }
-            Err(e) => {
-                return Err(SyncError::Database(format!(
-                    "migration to schema version 4: {e}"
-                )));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// "cannot alter type of a column used by a view or rule".
-fn held_by_a_view(e: &sqlx::Error) -> bool {
-    e.as_database_error()
-        .and_then(|d| d.code())
-        .is_some_and(|c| c == "0A000")
 }
 
 /// The version `db` is at (0: a fresh database).
@@ -246,9 +169,6 @@ pub async fn migrate_to(db: &Db, target: i64) -> Result<()> {
                 .map_err(|e| {
                     SyncError::Database(format!("migration to schema version {version}: {e}"))
                 })?;
-        }
-        if version == 4 && db.dialect() == Dialect::Postgres {
-            collate_keys(&mut tx).await?;
         }
         sqlx::query("INSERT INTO kefu_schema_version (version, applied_at) VALUES ($1, $2)")
             .bind(version)
