@@ -10,12 +10,24 @@ use crate::process::root;
 /// (Linux; clock ticks taken as 100 a second, Linux's USER_HZ).
 pub(super) fn proc_cpu_s(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name, which is in parentheses.
-    let rest = stat.rsplit_once(')')?.1;
+    Some(stat_cpu_s(&stat, false)?.1)
+}
+
+/// A /proc/PID/stat line's command name and CPU-seconds: its own user and
+/// system time, and with `children` its reaped children's as well.
+pub(super) fn stat_cpu_s(stat: &str, children: bool) -> Option<(&str, f64)> {
+    // The command name is in parentheses and may itself hold some.
+    let (head, rest) = stat.rsplit_once(')')?;
+    let name = &head[head.find('(')? + 1..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 here.
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
+    // utime, stime, cutime, cstime are fields 14 to 17 of the whole line:
+    // 12 to 15 after the name.
+    let last = if children { 15 } else { 13 };
+    let mut ticks = 0.0;
+    for i in 11..last {
+        ticks += fields.get(i)?.parse::<f64>().ok()?;
+    }
+    Some((name, ticks / 100.0))
 }
 
 /// A field of /proc/PID/status, in KiB (Linux; `None` elsewhere).

@@ -111,19 +111,10 @@ fn postgres_cpu_s() -> Option<f64> {
 /// A `/proc/PID/stat` line's CPU-seconds, its reaped children's included,
 /// if the process is a `postgres` one.
 fn postgres_cpu_of(stat: &str) -> Option<f64> {
-    // The command name is in parentheses and may itself hold some.
-    let (head, rest) = stat.rsplit_once(')')?;
-    if !head.ends_with("(postgres") {
-        return None;
+    match super::machine::stat_cpu_s(stat, true)? {
+        ("postgres", s) => Some(s),
+        _ => None,
     }
-    // utime, stime, cutime, cstime: fields 14 to 17 of the whole line, 12
-    // to 15 after the name.
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let mut ticks = 0.0;
-    for i in 11..15 {
-        ticks += fields.get(i)?.parse::<f64>().ok()?;
-    }
-    Some(ticks / 100.0)
 }
 
 #[derive(Debug, Default)]
@@ -358,25 +349,26 @@ fn with_server(
     Ok(size)
 }
 
+/// `kefu sync run` of the benchmark's range into `db`.
+fn sync_args(db: &str) -> [&str; 10] {
+    [
+        "sync",
+        "run",
+        "--streams",
+        "sessions",
+        "--since",
+        SINCE,
+        "--until",
+        UNTIL,
+        "--db",
+        db,
+    ]
+}
+
 /// A first sync into `db`: its run and the rows it inserted.
 fn sync_once(kefu: &dyn Fn(&[&str]) -> Command, sandbox: u32, db: &str) -> Result<(Run, u64)> {
-    let (run, stdout) = measured(
-        kefu(&[
-            "sync",
-            "run",
-            "--streams",
-            "sessions",
-            "--since",
-            SINCE,
-            "--until",
-            UNTIL,
-            "--db",
-            db,
-            "-o",
-            "json",
-        ]),
-        sandbox,
-    )?;
+    let args = [&sync_args(db)[..], &["-o", "json"]].concat();
+    let (run, stdout) = measured(kefu(&args), sandbox)?;
     let summary = json::parse(&stdout)
         .map_err(|e| Error(format!("sync summary is not JSON ({e}): {stdout}")))?;
     let inserted = match &summary {
@@ -399,21 +391,7 @@ fn incremental(
     db: &str,
 ) -> Result<u64> {
     http(base_url, "DELETE", "/__sandbox/requests", None)?;
-    measured(
-        kefu(&[
-            "sync",
-            "run",
-            "--streams",
-            "sessions",
-            "--since",
-            SINCE,
-            "--until",
-            UNTIL,
-            "--db",
-            db,
-        ]),
-        sandbox,
-    )?;
+    measured(kefu(&sync_args(db)), sandbox)?;
     let log = json::parse(&http(base_url, "GET", "/__sandbox/requests", None)?)
         .map_err(|e| Error(format!("request log: {e}")))?;
     match log {
@@ -707,6 +685,11 @@ mod tests {
         let postmaster =
             "2242 (postgres) S 1 2242 2242 0 -1 4194560 1 2 0 0 150 50 900 100 20 0 1 0 5";
         assert_eq!(postgres_cpu_of(postmaster), Some(12.0));
+        // Without children, its own time only (what the sandbox is measured by).
+        assert_eq!(
+            crate::bench::machine::stat_cpu_s(postmaster, false),
+            Some(("postgres", 2.0))
+        );
         // Other processes, and names that only look alike, are not counted.
         let other = "77 (kefu) S 1 77 77 0 -1 4194560 1 2 0 0 150 50 900 100 20 0 1 0 5";
         assert_eq!(postgres_cpu_of(other), None);
