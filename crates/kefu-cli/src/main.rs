@@ -3,6 +3,7 @@
 //! The command line follows the kefu CLI contract; see `docs/cli.md`.
 //! This file only parses, runs and turns the result into an exit code.
 
+mod alloc;
 mod cli;
 mod client;
 mod commands;
@@ -26,10 +27,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::exit::Failure;
-
-// The system allocator. mimalloc made a sync about 15% faster (docs/sync.md)
-// but held a 1,000,000-session export at 44 MiB, over its 40 MB ceiling,
-// where glibc peaks at 24 MiB (docs/benchmarks.md, History).
 
 fn main() -> ExitCode {
     small_pages_only();
