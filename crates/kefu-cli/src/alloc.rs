@@ -4,14 +4,15 @@
 //! freed on another thread once written (to a file, or to the sync's
 //! database). glibc's `malloc` was about a fifth of a sync's and an
 //! export's CPU (`_int_malloc`, `_int_free`, `malloc_consolidate`,
-//! `unlink_chunk`). With jemalloc, interleaved at 1,000,000 sessions, a
-//! sync into SQLite took 21.5-27.5 s against 28.3-33.5 s and an export
-//! 15.8-21.4 s against 24.6-27.6 s (docs/sync.md, Performance, issue 12y).
+//! `unlink_chunk`). With jemalloc, interleaved at 1,000,000 sessions (4
+//! pairs each), a sync into SQLite took 21.5-27.7 s against 28.3-33.5 s
+//! and an export 19.4-21.4 s against 24.6-30.1 s (docs/sync.md,
+//! Performance, issue 12y).
 //!
 //! One arena, because jemalloc's default (four per core) gives each thread
 //! its own, and memory freed by another thread stays with its arena: a
-//! 1,000,000-session export then peaked at 53-56 MB, over its 40 MB
-//! ceiling (docs/benchmarks.md). With one arena it peaked at 31-32 MB at
+//! 1,000,000-session export then peaked at 54-57 MB, over its 40 MB
+//! ceiling (docs/benchmarks.md). With one arena it peaked at 30-33 MB at
 //! the same speed; each thread still allocates from its own cache, so the
 //! arena's lock is rarely taken. mimalloc, tried in issue 12p, held the
 //! same export at 44 MiB.
