@@ -17,9 +17,9 @@
 //! arena's lock is rarely taken. mimalloc, tried in issue 12p, held the
 //! same export at 44 MiB.
 //!
-//! Libraries do not choose an allocator; only this binary does.
+//! Libraries do not choose an allocator; only this binary does. Unix
+//! only (main.rs); elsewhere the binary keeps the system allocator.
 
-#[cfg(unix)]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
@@ -27,18 +27,14 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// symbol `malloc_conf` (`_rjem_`-prefixed in tikv-jemalloc-sys's build):
 /// a `const char *` to a NUL-terminated string, which a `&'static u8` to
 /// the string's first byte is.
-#[cfg(unix)]
 #[allow(unsafe_code)]
 // SAFETY: the symbol is defined nowhere else in the program (jemalloc only
 // declares it, weakly), and it holds a valid pointer to a static,
 // NUL-terminated string that is never written.
 #[unsafe(export_name = "_rjem_malloc_conf")]
-static MALLOC_CONF: &u8 = &OPTIONS[0];
+static MALLOC_CONF: &u8 = &b"narenas:1\0"[0];
 
-#[cfg(unix)]
-const OPTIONS: &[u8] = b"narenas:1\0";
-
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests {
     #[test]
     fn jemalloc_runs_with_the_options_it_was_given() {

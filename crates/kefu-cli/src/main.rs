@@ -3,6 +3,7 @@
 //! The command line follows the kefu CLI contract; see `docs/cli.md`.
 //! This file only parses, runs and turns the result into an exit code.
 
+#[cfg(unix)]
 mod alloc;
 mod cli;
 mod client;
