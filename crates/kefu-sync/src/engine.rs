@@ -21,7 +21,7 @@ use crate::source::{Record, Source};
 use crate::state::{self, StreamState};
 use crate::store::{self, BATCH, Counts, Write};
 use crate::stream::{Stream, StreamKind};
-use crate::writer::WindowTx;
+use crate::writer::{Batched, Fresh, WindowTx};
 
 /// What a run is asked to do.
 #[derive(Debug, Clone)]
@@ -257,6 +257,18 @@ struct Run<'a> {
 
 type StreamResult = std::result::Result<StreamSummary, (StreamSummary, SyncError)>;
 
+/// How a run of windows ([`Run::pipeline`]) ended.
+enum Flow {
+    /// Every window up to the run's end committed.
+    Done,
+    /// Stopped before a window (signal, budget, rate limit).
+    Stopped(StopReason),
+    /// A record taken for new was stored already (`writer::Batched::
+    /// Collided`): the window from `from` rolled back, to be read again
+    /// with upserts.
+    ReadAgain { from: DateTime<Utc> },
+}
+
 /// How one window ended.
 enum WindowEnd<T> {
     Done(T),
@@ -401,7 +413,32 @@ impl Run<'_> {
             return WindowEnd::Done(());
         }
         let plan = WindowPlan::of(stream, self.opts.window, self.opts.window_rows);
-        let work = self.pipeline(stream, lo, cursor, plan, state, summary);
+        // Windows from the cursor on hold records no earlier run stored:
+        // PostgreSQL inserts them without looking each key up first
+        // (`writer::Fresh`). The look-back before it is upserted.
+        let fresh_from = (self.db.dialect() == crate::db::Dialect::Postgres)
+            .then(|| cursor.map_or(lo, |c| c.max(lo)));
+        let work = async {
+            let (mut from, mut fresh_from) = (lo, fresh_from);
+            loop {
+                match self
+                    .pipeline(stream, from, cursor, plan, fresh_from, state, summary)
+                    .await?
+                {
+                    Flow::Done => return Ok(None),
+                    Flow::Stopped(reason) => return Ok(Some(reason)),
+                    Flow::ReadAgain { from: at } => {
+                        tracing::info!(
+                            %stream,
+                            from = %row::instant(at),
+                            "kefu sync: a record taken for new was stored already; \
+                             reading the window again with upserts"
+                        );
+                        (from, fresh_from) = (at, None);
+                    }
+                }
+            }
+        };
         match self.guarded(work).await {
             WindowEnd::Done(None) => WindowEnd::Done(()),
             WindowEnd::Done(Some(reason)) | WindowEnd::Stopped(reason) => {
@@ -413,18 +450,21 @@ impl Run<'_> {
 
     /// Reads windows in a task that runs ahead (bounded by the channel) and
     /// commits each one here as its end arrives: fetching never waits for a
-    /// commit, and memory stays a few batches. Returns the reason it
-    /// stopped early, if it did; committed windows update `state` and
-    /// `summary` as they commit, so they stand even if this is dropped.
+    /// commit, and memory stays a few batches. Windows from `fresh_from` on
+    /// write with [`Fresh`]. Says how it ended; committed windows update
+    /// `state` and `summary` as they commit, so they stand even if this is
+    /// dropped.
+    #[allow(clippy::too_many_arguments)]
     async fn pipeline(
         &self,
         stream: Stream,
         lo: DateTime<Utc>,
         cursor: Option<DateTime<Utc>>,
         plan: WindowPlan,
+        fresh_from: Option<DateTime<Utc>>,
         state: &mut StreamState,
         summary: &mut StreamSummary,
-    ) -> Result<Option<StopReason>> {
+    ) -> Result<Flow> {
         let db = self.db;
         let (tx_pieces, mut pieces) = mpsc::channel::<Piece>(AHEAD);
         let producer = Producer {
@@ -437,6 +477,14 @@ impl Run<'_> {
         };
         let _fetch = AbortOnDrop(tokio::spawn(producer.run(lo, tx_pieces)));
         let mut done = 0u64;
+        // Where the window being read starts: the producer's windows follow
+        // each other from `lo`.
+        let mut window_from = lo;
+        let fresh = |from: DateTime<Utc>| {
+            fresh_from
+                .filter(|f| from >= *f)
+                .and_then(|_| Fresh::after(from))
+        };
         let mut open: Option<(WindowTx, Counts, tracing::Span)> = None;
         let now = row::instant(Utc::now());
         let account = state.account.clone();
@@ -453,11 +501,16 @@ impl Run<'_> {
                     if open.is_none() {
                         let span = window_span(stream, &state.account);
                         db.before_write().await;
-                        let tx = WindowTx::begin(db, stream).await?;
+                        let tx = WindowTx::begin(db, stream, fresh(window_from)).await?;
                         open = Some((tx, Counts::default(), span));
                     }
                     if let Some((tx, counts, span)) = open.as_mut() {
-                        *counts += tx.write(w, &batch).instrument(span.clone()).await?;
+                        match tx.write(w, &batch).instrument(span.clone()).await? {
+                            Batched::Written(c) => *counts += c,
+                            // Dropped here, the window's transaction rolls
+                            // back, and the producer stops with it.
+                            Batched::Collided => return Ok(Flow::ReadAgain { from: window_from }),
+                        }
                     }
                 }
                 Piece::End { from, to, fetched } => {
@@ -465,7 +518,8 @@ impl Run<'_> {
                         Some(o) => o,
                         None => {
                             let span = window_span(stream, &state.account);
-                            (WindowTx::begin(db, stream).await?, Counts::default(), span)
+                            let tx = WindowTx::begin(db, stream, None).await?;
+                            (tx, Counts::default(), span)
                         }
                     };
                     // The cursor only moves forward; it is the window's
@@ -497,6 +551,7 @@ impl Run<'_> {
                     summary.inserted += counts.inserted;
                     summary.updated += counts.updated;
                     *state = next;
+                    window_from = to;
                     done += 1;
                     if let Some(p) = &self.controls.progress {
                         let total = plan
@@ -511,11 +566,11 @@ impl Run<'_> {
                         );
                     }
                 }
-                Piece::Stop(reason) => return Ok(Some(reason)),
+                Piece::Stop(reason) => return Ok(Flow::Stopped(reason)),
                 Piece::Failed(e) => return Err(SyncError::Vendor(e)),
             }
         }
-        Ok(None)
+        Ok(Flow::Done)
     }
 
     fn budget(&self) -> Budget {

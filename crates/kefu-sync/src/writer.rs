@@ -15,6 +15,15 @@
 //!   `timestamptz`: the server's one backend is what such a sync waits
 //!   for, so what it need not do, `kefu` does beside the fetching.
 //!
+//!   In a window past the stream's cursor ([`Fresh`]) the rows that can
+//!   only be new go by a plain `INSERT` instead: `ON CONFLICT` makes the
+//!   server look each key up in the key index before it inserts it, and
+//!   that second descent was about a seventh of the server's work in a
+//!   first sync. A row taken for new that is there after all (a session
+//!   whose stop time moved, a server that repeats itself) fails the
+//!   statement; the window is then rolled back and read again with
+//!   upserts ([`Batched::Collided`]), so it costs requests, never a row.
+//!
 //! Both write batch by batch, never the whole window at its end: while the
 //! database works on one batch, the fetching task reads the next ones.
 //! PostgreSQL once moved a whole window at the commit, and the fetching
@@ -27,9 +36,14 @@ use sqlx::postgres::types::Oid;
 use sqlx::postgres::{PgArgumentBuffer, PgHasArrayType, PgTypeInfo};
 use sqlx::{Any, Postgres, Row as _, Transaction};
 
+use std::collections::HashSet;
+use std::hash::{BuildHasher as _, RandomState};
+
+use chrono::{DateTime, TimeDelta, Utc};
+
 use crate::db::{ColumnKind, Db};
 use crate::error::{Result, SyncError};
-use crate::row::Row;
+use crate::row::{self, Row};
 use crate::state::{self, StreamState};
 use crate::store::{self, Counts, Write};
 use crate::stream::Stream;
@@ -56,11 +70,64 @@ pub(crate) struct PgWindow {
     stream: Stream,
     /// The batch statement, built once a window.
     sql: String,
+    /// Which rows can only be new, and the plain `INSERT` they go by.
+    fresh: Option<(Fresh, String)>,
+    /// Whether the last statement failed on a key already in the table.
+    collided: bool,
+    /// The ids this window inserted as new (hashed): a later copy of one in
+    /// the same window (a repeated page) is upserted, not read again.
+    inserted: HashSet<u64>,
+    ids: RandomState,
+}
+
+/// The rows of a window that can only be new: those whose time lies more
+/// than a second after the window's start. Windows are read with both
+/// ends inclusive, so a record on the bound (whole seconds, a vendor that
+/// may round) was read by the window before; anything earlier than the
+/// start, later than the cursor the run began at, is not in the table
+/// unless its time moved or the server repeats itself, and then the plain
+/// `INSERT` fails and the window is read again ([`Batched::Collided`]).
+/// Taking a row for new wrongly costs that re-read, never a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Fresh {
+    /// The window's start plus a second, as the time column stores it.
+    after: String,
+}
+
+impl Fresh {
+    /// For a window starting at `from` (none at the end of time).
+    pub(crate) fn after(from: DateTime<Utc>) -> Option<Self> {
+        let after = from.checked_add_signed(TimeDelta::seconds(1))?;
+        Some(Self {
+            after: row::instant(after),
+        })
+    }
+
+    /// Whether `row` can only be new. The time column is the first of an
+    /// incremental stream, stored by `row::column_instant` (four-digit
+    /// years, fixed width), so its text sorts as its time does.
+    fn takes(&self, row: &Row) -> bool {
+        matches!(row.columns.first(), Some(Some(t)) if t.as_str() > self.after.as_str())
+    }
+}
+
+/// What became of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Batched {
+    /// Written and counted.
+    Written(Counts),
+    /// A row taken for new ([`Fresh`]) was in the table already: the
+    /// window's transaction is void, and the window must be read again
+    /// without [`Fresh`].
+    Collided,
 }
 
 impl WindowTx {
-    /// Opens the window's transaction (SQLite: `BEGIN IMMEDIATE`).
-    pub(crate) async fn begin(db: &Db, stream: Stream) -> Result<Self> {
+    /// Opens the window's transaction (SQLite: `BEGIN IMMEDIATE`). With
+    /// `fresh`, PostgreSQL inserts the rows it takes without `ON CONFLICT`;
+    /// SQLite's `INSERT OR IGNORE` of new keys looks each key up once
+    /// already, and it ignores `fresh`.
+    pub(crate) async fn begin(db: &Db, stream: Stream, fresh: Option<Fresh>) -> Result<Self> {
         if stream.key() != "account, id" {
             // The batch upsert keeps one row per id.
             return Err(SyncError::Database(format!(
@@ -73,6 +140,10 @@ impl WindowTx {
                 committed: false,
                 stream,
                 sql: upsert_sql(stream),
+                fresh: fresh.map(|f| (f, insert_sql(stream))),
+                collided: false,
+                inserted: HashSet::new(),
+                ids: RandomState::new(),
             }),
             None => Self::Sqlite(db.begin().await?),
         })
@@ -81,9 +152,11 @@ impl WindowTx {
     /// Writes a batch and counts what it did. Rows for PostgreSQL come with
     /// their records ready for `jsonb` (`crate::jsonb::KeyOrder::prepare`,
     /// which the engine runs on every batch of a PostgreSQL sync).
-    pub(crate) async fn write(&mut self, w: Write<'_>, rows: &[Row]) -> Result<Counts> {
+    pub(crate) async fn write(&mut self, w: Write<'_>, rows: &[Row]) -> Result<Batched> {
         match self {
-            Self::Sqlite(tx) => store::write(tx, crate::db::Dialect::Sqlite, w, rows).await,
+            Self::Sqlite(tx) => store::write(tx, crate::db::Dialect::Sqlite, w, rows)
+                .await
+                .map(Batched::Written),
             Self::Postgres(pg) => pg.write(w, rows).await,
         }
     }
@@ -106,18 +179,51 @@ impl WindowTx {
 }
 
 impl PgWindow {
-    /// Upserts `rows`: the last copy of each id, unchanged rows left alone.
-    async fn write(&mut self, w: Write<'_>, rows: &[Row]) -> Result<Counts> {
-        if rows.is_empty() {
-            return Ok(Counts::default());
-        }
+    /// Writes `rows`, the last copy of each id: those [`Fresh`] takes by a
+    /// plain `INSERT`, the others by the upsert, unchanged rows left alone.
+    async fn write(&mut self, w: Write<'_>, rows: &[Row]) -> Result<Batched> {
         let rows = store::last_copies(rows);
+        let (new, known): (Vec<&Row>, Vec<&Row>) = match &self.fresh {
+            Some((fresh, _)) => rows.into_iter().partition(|r| {
+                fresh.takes(r) && !self.inserted.contains(&self.ids.hash_one(&r.id))
+            }),
+            None => (Vec::new(), rows),
+        };
+        let mut counts = Counts::default();
+        if !new.is_empty()
+            && let Some((fresh, insert)) = self.fresh.take()
+        {
+            let done = self.execute(&insert, w, &new).await;
+            self.fresh = Some((fresh, insert));
+            match done {
+                Ok(c) => {
+                    counts += c;
+                    let ids = &self.ids;
+                    self.inserted
+                        .extend(new.iter().map(|r| ids.hash_one(&r.id)));
+                }
+                Err(_) if self.collided => return Ok(Batched::Collided),
+                Err(e) => return Err(e),
+            }
+        }
+        if !known.is_empty() {
+            let upsert = std::mem::take(&mut self.sql);
+            let done = self.execute(&upsert, w, &known).await;
+            self.sql = upsert;
+            counts += done?;
+        }
+        Ok(Batched::Written(counts))
+    }
+
+    /// Runs the batch statement `sql` over `rows`, counting what it did.
+    async fn execute(&mut self, sql: &str, w: Write<'_>, rows: &[&Row]) -> Result<Counts> {
+        self.collided = false;
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         // Made ready for `jsonb` (the escape of NUL replaced, keys in order)
         // by the engine beside the fetching: see `WindowTx::write`.
         let records: Vec<JsonbText<'_>> = rows.iter().map(|r| JsonbText(&r.record)).collect();
         let hashes: Vec<i64> = rows.iter().map(|r| r.hash).collect();
-        let mut q = sqlx::query(&self.sql)
+        let mut q = sqlx::query(sql)
             .bind(w.account)
             // Bound as text, `$2::timestamptz` was parsed twice a row: a
             // prepared statement's parameter is not folded into a constant.
@@ -138,7 +244,18 @@ impl PgWindow {
                 _ => q.bind(column.collect::<Vec<Option<&str>>>()),
             };
         }
-        let row = q.fetch_one(&mut *self.tx).await?;
+        let row = match q.fetch_one(&mut *self.tx).await {
+            Ok(row) => row,
+            Err(e) => {
+                // 23505, unique_violation: the table's one unique index is
+                // its key, and only the plain `INSERT` can break it.
+                self.collided = e
+                    .as_database_error()
+                    .and_then(|d| d.code())
+                    .is_some_and(|c| c == "23505");
+                return Err(e.into());
+            }
+        };
         let inserted: i64 = row.try_get(0)?;
         let updated: i64 = row.try_get(1)?;
         Ok(Counts {
@@ -152,6 +269,16 @@ impl PgWindow {
 /// `$3` ids, `$4` records (`jsonb`), `$5` hashes, then one array per extra
 /// column (times as `timestamptz`); each id once.
 fn upsert_sql(stream: Stream) -> String {
+    batch_sql(stream, true)
+}
+
+/// The plain batch insert of `stream`, for rows that can only be new
+/// ([`Fresh`]): the upsert's parameters and counts, without `ON CONFLICT`.
+fn insert_sql(stream: Stream) -> String {
+    batch_sql(stream, false)
+}
+
+fn batch_sql(stream: Stream, upsert: bool) -> String {
     let table = stream.table();
     let mut names = vec!["account".to_owned(), "id".to_owned()];
     let mut values = vec!["$1".to_owned(), "id".to_owned()];
@@ -191,11 +318,18 @@ fn upsert_sql(stream: Stream) -> String {
                  THEN excluded.synced_at ELSE {table}.synced_at END"
         ),
     ]);
+    let conflict = if upsert {
+        format!(
+            " ON CONFLICT (account, id) DO UPDATE SET {sets} \
+             WHERE {table}.record_hash IS DISTINCT FROM excluded.record_hash",
+            sets = sets.join(", "),
+        )
+    } else {
+        String::new()
+    };
     format!(
         "WITH up AS (INSERT INTO {table} ({names}) \
-         SELECT {values} FROM UNNEST({arrays}) AS batch ({aliases}) \
-         ON CONFLICT (account, id) DO UPDATE SET {sets} \
-         WHERE {table}.record_hash IS DISTINCT FROM excluded.record_hash \
+         SELECT {values} FROM UNNEST({arrays}) AS batch ({aliases}){conflict} \
          RETURNING (xmax = 0) AS inserted, synced_at = $2 AS written) \
          SELECT COUNT(*) FILTER (WHERE inserted), \
          COUNT(*) FILTER (WHERE NOT inserted AND written) FROM up",
@@ -203,7 +337,6 @@ fn upsert_sql(stream: Stream) -> String {
         values = values.join(", "),
         arrays = arrays.join(", "),
         aliases = aliases.join(", "),
-        sets = sets.join(", "),
     )
 }
 
@@ -298,6 +431,56 @@ impl sqlx::Encode<'_, Postgres> for PgTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(stopped_at: Option<&str>) -> Row {
+        Row {
+            id: "s".to_owned(),
+            columns: vec![stopped_at.map(str::to_owned)],
+            record: "{}".to_owned(),
+            hash: 0,
+            legacy_hash: None,
+        }
+    }
+
+    /// Only rows more than a second after the window's start are taken for
+    /// new: the one on the start was read by the window before (both ends
+    /// are inclusive, and a vendor may round to the second), and a row
+    /// without a time or before the window proves nothing.
+    #[test]
+    fn fresh_takes_rows_more_than_a_second_into_the_window() {
+        let from = chrono::DateTime::parse_from_rfc3339("2024-06-01T10:00:00Z")
+            .expect("t")
+            .with_timezone(&Utc);
+        let fresh = Fresh::after(from).expect("fresh");
+        for (t, taken) in [
+            (Some("2024-06-01T09:59:59.000Z"), false),
+            (Some("2024-06-01T10:00:00.000Z"), false),
+            (Some("2024-06-01T10:00:00.999Z"), false),
+            (Some("2024-06-01T10:00:01.000Z"), false),
+            (Some("2024-06-01T10:00:01.001Z"), true),
+            (Some("2024-06-01T10:00:02.000Z"), true),
+            (Some("9999-12-31T23:59:59.999Z"), true),
+            (None, false),
+        ] {
+            assert_eq!(fresh.takes(&at(t)), taken, "{t:?}");
+        }
+        assert_eq!(Fresh::after(DateTime::<Utc>::MAX_UTC), None);
+    }
+
+    /// The plain insert is the upsert without its `ON CONFLICT`: the same
+    /// parameters, columns and counts.
+    #[test]
+    fn the_plain_insert_is_the_upsert_without_on_conflict() {
+        for stream in [Stream::Sessions, Stream::AgentStatus] {
+            let (upsert, insert) = (upsert_sql(stream), insert_sql(stream));
+            assert!(upsert.contains(" ON CONFLICT (account, id) DO UPDATE "));
+            assert!(!insert.contains("CONFLICT"), "{insert}");
+            let head = |sql: &str| sql.split(" AS batch ").next().map(str::to_owned);
+            assert_eq!(head(&upsert), head(&insert));
+            let tail = |sql: &str| sql.split(" RETURNING ").nth(1).map(str::to_owned);
+            assert_eq!(tail(&upsert), tail(&insert));
+        }
+    }
 
     #[test]
     fn instants_count_microseconds_from_2000_utc() {

@@ -30,6 +30,8 @@ struct Inner {
     roles: Mutex<Vec<Role>>,
     /// Added to the first page of every listing, whatever its window.
     always: Mutex<Vec<Session>>,
+    /// The start of every window listed, in order.
+    listed: Mutex<Vec<DateTime<Utc>>>,
 }
 
 fn session(id: &str, stop: DateTime<Utc>) -> Session {
@@ -61,6 +63,7 @@ impl Reports for Shifty {}
 impl SessionHistory for Shifty {
     fn sessions(&self, query: &SessionQuery) -> kefu::Result<RecordStream<Session>> {
         let (from, to) = (query.from.unwrap_or_default(), query.to.unwrap_or_default());
+        self.inner.listed.lock().expect("lock").push(from);
         let me = self.inner.clone();
         // Offset paging, 50 a page, ascending by stop time, both ends
         // inclusive, recomputed on every page as a real server would.
@@ -163,6 +166,139 @@ async fn inserts_before_read_pages(t: &TestDb) {
     db.close().await;
 }
 both!(shift_sqlite, shift_postgres, inserts_before_read_pages);
+
+/// How often the window starting at `from` was listed.
+fn listings(f: &Shifty, from: DateTime<Utc>) -> usize {
+    let listed = f.inner.listed.lock().expect("lock");
+    listed.iter().filter(|t| **t == from).count()
+}
+
+/// A session whose stop time moved past the cursor (reopened, say) is in
+/// the table already when a later window lists it. PostgreSQL inserts the
+/// rows of windows past the cursor without `ON CONFLICT`; the insert fails
+/// on it, and that window (only that one) is rolled back and read again
+/// with upserts: the session is stored once, as it is now. SQLite reads
+/// every window once.
+async fn a_record_that_moved_past_the_cursor_is_stored_once(t: &TestDb) {
+    let f = fake();
+    let until = june();
+    {
+        let mut s = f.inner.sessions.lock().expect("lock");
+        for i in 0..100 {
+            s.push(session(
+                &format!("s{i:03}"),
+                until - Duration::minutes(60) + Duration::seconds(i * 30 + 7),
+            ));
+        }
+    }
+    let db = t.open().await;
+    let mut o = Options::new(vec![Stream::Sessions], until);
+    o.since = until - Duration::hours(1);
+    o.window = Some(Duration::minutes(30));
+    let r = run(&db, &source(&f), &o, &Controls::default())
+        .await
+        .expect("first");
+    assert_eq!(r.streams[0].inserted, 100, "{:?}", r.streams[0]);
+
+    // s000 moves two hours ahead, past the cursor and its look-back, into
+    // the window that starts at `until` + 2 h, among ten new sessions.
+    let moved_to = until + Duration::hours(2) + Duration::minutes(7);
+    {
+        let mut s = f.inner.sessions.lock().expect("lock");
+        s[0].stopped_at = Some(moved_to);
+        s[0].comment = Some("reopened".to_owned());
+        for i in 0..10 {
+            s.push(session(
+                &format!("n{i}"),
+                moved_to - Duration::minutes(5) + Duration::seconds(i * 60),
+            ));
+        }
+        s.sort_by_key(|x| x.stopped_at);
+    }
+    let mut o2 = o.clone();
+    o2.now = until + Duration::hours(3);
+    o2.until = o2.now;
+    let r = run(&db, &source(&f), &o2, &Controls::default())
+        .await
+        .expect("second");
+    assert!(r.error.is_none(), "{:?}", r.error);
+    let s = &r.streams[0];
+    assert!(s.complete, "{s:?}");
+    assert_eq!((s.inserted, s.updated), (10, 1), "{s:?}");
+    assert_eq!(count_rows(&db, "easemob_sessions", "1").await, (110, 110));
+    let record: String = sqlx::query_scalar(match db.dialect() {
+        kefu_sync::Dialect::Sqlite => "SELECT record FROM easemob_sessions WHERE id = 's000'",
+        kefu_sync::Dialect::Postgres => {
+            "SELECT record::text FROM easemob_sessions WHERE id = 's000'"
+        }
+    })
+    .fetch_one(db.pool())
+    .await
+    .expect("s000");
+    let stored: Session = serde_json::from_str(&record).expect("a session");
+    assert_eq!(stored.comment.as_deref(), Some("reopened"));
+    assert_eq!(stored.stopped_at, Some(moved_to));
+
+    // The look-back's windows and the ones before the moved session were
+    // read once; the one holding it twice on PostgreSQL.
+    let again = usize::from(db.dialect() == kefu_sync::Dialect::Postgres);
+    for k in 0..5 {
+        let from = until - Duration::hours(1) + Duration::minutes(30 * k);
+        assert_eq!(listings(&f, from), 1 + usize::from(k < 2), "window {k}");
+    }
+    assert_eq!(listings(&f, until + Duration::hours(2)), 1 + again);
+    db.close().await;
+}
+both!(
+    moved_sqlite,
+    moved_postgres,
+    a_record_that_moved_past_the_cursor_is_stored_once
+);
+
+/// An operator who deletes a stream's state to sync it again from the
+/// start finds every row once: PostgreSQL takes the first window for new,
+/// fails on the first batch, and reads that window again with upserts;
+/// the rows that are there are left as they are.
+async fn a_reset_cursor_over_stored_rows_duplicates_nothing(t: &TestDb) {
+    let f = fake();
+    let until = june();
+    {
+        let mut s = f.inner.sessions.lock().expect("lock");
+        for i in 0..1200 {
+            s.push(session(
+                &format!("s{i:04}"),
+                until - Duration::minutes(50) + Duration::seconds(i * 2),
+            ));
+        }
+    }
+    let db = t.open().await;
+    let mut o = Options::new(vec![Stream::Sessions], until);
+    o.since = until - Duration::hours(1);
+    o.window = Some(Duration::hours(2));
+    run(&db, &source(&f), &o, &Controls::default())
+        .await
+        .expect("first");
+    sqlx::query("DELETE FROM kefu_sync_state")
+        .execute(db.pool())
+        .await
+        .expect("reset");
+    let r = run(&db, &source(&f), &o, &Controls::default())
+        .await
+        .expect("again");
+    assert!(r.error.is_none(), "{:?}", r.error);
+    let s = &r.streams[0];
+    assert!(s.complete, "{s:?}");
+    assert_eq!((s.fetched, s.inserted, s.updated), (1200, 0, 0), "{s:?}");
+    assert_eq!(count_rows(&db, "easemob_sessions", "1").await, (1200, 1200));
+    let again = usize::from(db.dialect() == kefu_sync::Dialect::Postgres);
+    assert_eq!(listings(&f, o.since), 2 + again);
+    db.close().await;
+}
+both!(
+    reset_sqlite,
+    reset_postgres,
+    a_reset_cursor_over_stored_rows_duplicates_nothing
+);
 
 /// A record changed at the vendor is updated in place, once.
 #[tokio::test]
@@ -313,6 +449,9 @@ async fn hostile_text_and_repeats_in_one_window(t: &TestDb) {
         .expect("sync");
     assert!(r.error.is_none(), "{:?}", r.error);
     assert_eq!(r.streams[0].fetched, 1101);
+    // The repeat, in a later batch of the same window, is upserted there:
+    // the window is not read again.
+    assert_eq!(listings(&f, o.since), 1);
     assert_eq!(r.streams[0].inserted, 1100, "{:?}", r.streams[0]);
     assert_eq!(count_rows(&db, "easemob_sessions", "1").await, (1100, 1100));
 
