@@ -75,7 +75,7 @@ pub(crate) struct PgWindow {
     fresh: Option<(Fresh, String)>,
     /// Whether the last statement failed on a key already in the table.
     collided: bool,
-    /// The ids this window inserted as new (hashed): a later copy of one in
+    /// The ids this window copied as new (hashed): a later copy of one in
     /// the same window (a repeated page) is upserted, not read again.
     inserted: HashSet<u64>,
     ids: RandomState,
@@ -194,10 +194,10 @@ impl PgWindow {
         };
         let mut counts = Counts::default();
         if !new.is_empty()
-            && let Some((fresh, insert)) = self.fresh.take()
+            && let Some((fresh, copy_sql)) = self.fresh.take()
         {
-            let done = self.copy(&insert, w, &new).await;
-            self.fresh = Some((fresh, insert));
+            let done = self.copy(&copy_sql, w, &new).await;
+            self.fresh = Some((fresh, copy_sql));
             match done {
                 Ok(c) => {
                     counts += c;
