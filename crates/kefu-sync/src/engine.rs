@@ -354,7 +354,9 @@ impl Run<'_> {
                 // Say so in the state, cursor untouched (own transaction).
                 state.complete = false;
                 state.last_outcome = Some(format!("stopped by {reason}"));
-                if let Err(e) = self.save_state(&state).await {
+                if let Err(e) =
+                    state::save_outcome(self.db, &state, &row::instant(Utc::now())).await
+                {
                     return Err((summary, e));
                 }
                 Ok(summary)
@@ -362,7 +364,7 @@ impl Run<'_> {
             WindowEnd::Failed(e) => {
                 state.complete = false;
                 state.last_outcome = Some(format!("failed: {e}"));
-                let _ = self.save_state(&state).await;
+                let _ = state::save_outcome(self.db, &state, &row::instant(Utc::now())).await;
                 Err((summary, e))
             }
         }

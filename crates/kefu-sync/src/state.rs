@@ -106,6 +106,35 @@ pub(crate) async fn save_pg(conn: &mut PgConnection, s: &StreamState, now: &str)
     Ok(())
 }
 
+/// Records how a run of `s`'s stream ended (`complete`, `last_outcome`) in
+/// a transaction of its own, leaving the stored cursor as it is; `s`'s
+/// cursor is only written when no row exists yet, and its origin only
+/// where none is stored. A stop drops a window's future, and a `COMMIT`
+/// already sent may still land on the server: the stored cursor can then
+/// be ahead of the one this process knows, and writing it back would move
+/// the cursor backwards (the rows after it re-read for nothing, and every
+/// row there taken for stored by `writer::Fresh`'s check).
+pub async fn save_outcome(db: &Db, s: &StreamState, now: &str) -> Result<()> {
+    let dialect = db.dialect();
+    let sql = format!(
+        "INSERT INTO kefu_sync_state \
+         (account, stream, cursor, origin, complete, updated_at, last_run_at, last_outcome) \
+         VALUES ($1, $2, $3, $4, $5, {now}, {now2}, $8) \
+         ON CONFLICT (account, stream) DO UPDATE SET \
+         origin = COALESCE(kefu_sync_state.origin, excluded.origin), \
+         complete = excluded.complete, updated_at = excluded.updated_at, \
+         last_outcome = excluded.last_outcome",
+        now = dialect.param(6, ColumnKind::Time),
+        now2 = dialect.param(7, ColumnKind::Time),
+    );
+    let mut tx = db.begin().await?;
+    bind_state!(sqlx::query(&sql), s, now)
+        .execute(&mut *tx)
+        .await?;
+    db.commit(tx).await?;
+    Ok(())
+}
+
 /// The upsert of one state row; parameters as [`bind_state`] binds them.
 fn save_sql(dialect: Dialect) -> String {
     format!(
