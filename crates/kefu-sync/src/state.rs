@@ -115,17 +115,11 @@ pub(crate) async fn save_pg(conn: &mut PgConnection, s: &StreamState, now: &str)
 /// the cursor backwards (the rows after it re-read for nothing, and every
 /// row there taken for stored by `writer::Fresh`'s check).
 pub async fn save_outcome(db: &Db, s: &StreamState, now: &str) -> Result<()> {
-    let dialect = db.dialect();
-    let sql = format!(
-        "INSERT INTO kefu_sync_state \
-         (account, stream, cursor, origin, complete, updated_at, last_run_at, last_outcome) \
-         VALUES ($1, $2, $3, $4, $5, {now}, {now2}, $8) \
-         ON CONFLICT (account, stream) DO UPDATE SET \
-         origin = COALESCE(kefu_sync_state.origin, excluded.origin), \
+    let sql = upsert_sql(
+        db.dialect(),
+        "origin = COALESCE(kefu_sync_state.origin, excluded.origin), \
          complete = excluded.complete, updated_at = excluded.updated_at, \
          last_outcome = excluded.last_outcome",
-        now = dialect.param(6, ColumnKind::Time),
-        now2 = dialect.param(7, ColumnKind::Time),
     );
     let mut tx = db.begin().await?;
     bind_state!(sqlx::query(&sql), s, now)
@@ -137,13 +131,22 @@ pub async fn save_outcome(db: &Db, s: &StreamState, now: &str) -> Result<()> {
 
 /// The upsert of one state row; parameters as [`bind_state`] binds them.
 fn save_sql(dialect: Dialect) -> String {
+    upsert_sql(
+        dialect,
+        "cursor = excluded.cursor, origin = excluded.origin, complete = excluded.complete, \
+         updated_at = excluded.updated_at, last_run_at = excluded.last_run_at, \
+         last_outcome = excluded.last_outcome",
+    )
+}
+
+/// One state row inserted, or its columns updated by `set`; parameters as
+/// [`bind_state`] binds them.
+fn upsert_sql(dialect: Dialect, set: &str) -> String {
     format!(
         "INSERT INTO kefu_sync_state \
          (account, stream, cursor, origin, complete, updated_at, last_run_at, last_outcome) \
          VALUES ($1, $2, $3, $4, $5, {now}, {now2}, $8) \
-         ON CONFLICT (account, stream) DO UPDATE SET cursor = excluded.cursor, \
-         origin = excluded.origin, complete = excluded.complete, updated_at = excluded.updated_at, \
-         last_run_at = excluded.last_run_at, last_outcome = excluded.last_outcome",
+         ON CONFLICT (account, stream) DO UPDATE SET {set}",
         now = dialect.param(6, ColumnKind::Time),
         now2 = dialect.param(7, ColumnKind::Time),
     )

@@ -73,8 +73,6 @@ pub(crate) struct PgWindow {
     sql: String,
     /// Which rows can only be new, and the `COPY` they go by.
     fresh: Option<(Fresh, String)>,
-    /// Whether the last statement failed on a key already in the table.
-    collided: bool,
     /// The ids this window copied as new (hashed): a later copy of one in
     /// the same window (a repeated page) is upserted, not read again.
     inserted: HashSet<u64>,
@@ -144,7 +142,6 @@ impl WindowTx {
                 fresh: fresh
                     .filter(|_| copies(stream))
                     .map(|f| (f, copy_sql(stream))),
-                collided: false,
                 inserted: HashSet::new(),
                 ids: RandomState::new(),
             }),
@@ -198,15 +195,14 @@ impl PgWindow {
         {
             let done = self.copy(&copy_sql, w, &new).await;
             self.fresh = Some((fresh, copy_sql));
-            match done {
-                Ok(c) => {
+            match done? {
+                Batched::Written(c) => {
                     counts += c;
                     let ids = &self.ids;
                     self.inserted
                         .extend(new.iter().map(|r| ids.hash_one(&r.id)));
                 }
-                Err(_) if self.collided => return Ok(Batched::Collided),
-                Err(e) => return Err(e),
+                Batched::Collided => return Ok(Batched::Collided),
             }
         }
         if !known.is_empty() {
@@ -221,9 +217,8 @@ impl PgWindow {
     /// Copies `rows`, which can only be new, into the table: binary `COPY`,
     /// counted by its row count. A key already there fails it (23505,
     /// `unique_violation`: the table's one unique index is its key), and
-    /// sets `collided`.
-    async fn copy(&mut self, sql: &str, w: Write<'_>, rows: &[&Row]) -> Result<Counts> {
-        self.collided = false;
+    /// the window with it.
+    async fn copy(&mut self, sql: &str, w: Write<'_>, rows: &[&Row]) -> Result<Batched> {
         let mut data = Vec::with_capacity(COPY_HEADER.len() + rows.len() * 1600);
         data.extend_from_slice(&COPY_HEADER);
         copy_rows(&mut data, self.stream, w, rows)?;
@@ -235,17 +230,18 @@ impl PgWindow {
         }
         .await;
         match done {
-            Ok(n) => Ok(Counts {
+            Ok(n) => Ok(Batched::Written(Counts {
                 inserted: n,
                 updated: 0,
-            }),
-            Err(e) => {
-                self.collided = e
-                    .as_database_error()
+            })),
+            Err(e)
+                if e.as_database_error()
                     .and_then(|d| d.code())
-                    .is_some_and(|c| c == "23505");
-                Err(e.into())
+                    .is_some_and(|c| c == "23505") =>
+            {
+                Ok(Batched::Collided)
             }
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -330,20 +326,18 @@ fn upsert_sql(stream: Stream) -> String {
                  THEN excluded.synced_at ELSE {table}.synced_at END"
         ),
     ]);
-    let insert = format!(
-        "INSERT INTO {table} ({names}) SELECT {values} FROM UNNEST({arrays}) AS batch ({aliases})",
-        names = names.join(", "),
-        values = values.join(", "),
-        arrays = arrays.join(", "),
-        aliases = aliases.join(", "),
-    );
     format!(
-        "WITH up AS ({insert} \
+        "WITH up AS (INSERT INTO {table} ({names}) \
+         SELECT {values} FROM UNNEST({arrays}) AS batch ({aliases}) \
          ON CONFLICT (account, id) DO UPDATE SET {sets} \
          WHERE {table}.record_hash IS DISTINCT FROM excluded.record_hash \
          RETURNING (xmax = 0) AS inserted, synced_at = $2 AS written) \
          SELECT COUNT(*) FILTER (WHERE inserted), \
          COUNT(*) FILTER (WHERE NOT inserted AND written) FROM up",
+        names = names.join(", "),
+        values = values.join(", "),
+        arrays = arrays.join(", "),
+        aliases = aliases.join(", "),
         sets = sets.join(", "),
     )
 }

@@ -167,6 +167,14 @@ async fn inserts_before_read_pages(t: &TestDb) {
 }
 both!(shift_sqlite, shift_postgres, inserts_before_read_pages);
 
+/// The `record` column as JSON text, on either database.
+fn record_text(db: &kefu_sync::Db) -> &'static str {
+    match db.dialect() {
+        kefu_sync::Dialect::Sqlite => "record",
+        kefu_sync::Dialect::Postgres => "record::text",
+    }
+}
+
 /// How often the window starting at `from` was listed.
 fn listings(f: &Shifty, from: DateTime<Utc>) -> usize {
     let listed = f.inner.listed.lock().expect("lock");
@@ -226,12 +234,10 @@ async fn a_record_that_moved_past_the_cursor_is_stored_once(t: &TestDb) {
     assert!(s.complete, "{s:?}");
     assert_eq!((s.inserted, s.updated), (10, 1), "{s:?}");
     assert_eq!(count_rows(&db, "easemob_sessions", "1").await, (110, 110));
-    let record: String = sqlx::query_scalar(match db.dialect() {
-        kefu_sync::Dialect::Sqlite => "SELECT record FROM easemob_sessions WHERE id = 's000'",
-        kefu_sync::Dialect::Postgres => {
-            "SELECT record::text FROM easemob_sessions WHERE id = 's000'"
-        }
-    })
+    let record: String = sqlx::query_scalar(&format!(
+        "SELECT {} FROM easemob_sessions WHERE id = 's000'",
+        record_text(&db)
+    ))
     .fetch_one(db.pool())
     .await
     .expect("s000");
@@ -457,10 +463,7 @@ async fn hostile_text_and_repeats_in_one_window(t: &TestDb) {
 
     // Every stored record reads back as the session it came from.
     use sqlx::Row as _;
-    let text = match db.dialect() {
-        kefu_sync::Dialect::Sqlite => "record",
-        kefu_sync::Dialect::Postgres => "record::text",
-    };
+    let text = record_text(&db);
     let stored: Vec<(String, String)> = sqlx::query(&format!(
         "SELECT id, {text} FROM easemob_sessions WHERE account = '1' ORDER BY id"
     ))
@@ -697,10 +700,7 @@ async fn over_long_ids_are_stored_under_a_shortened_key(t: &TestDb) {
     assert!(long.starts_with(key.split('…').next().expect("head")));
 
     use sqlx::Row as _;
-    let text = match db.dialect() {
-        kefu_sync::Dialect::Sqlite => "record",
-        kefu_sync::Dialect::Postgres => "record::text",
-    };
+    let text = record_text(&db);
     let json: String = sqlx::query(&format!(
         "SELECT {text} FROM easemob_sessions WHERE id = $1"
     ))

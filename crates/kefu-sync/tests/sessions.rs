@@ -170,6 +170,14 @@ both!(
     a_stop_keeps_committed_windows_and_resumes
 );
 
+/// The sessions stream's stored state for `account`.
+async fn saved_state(db: &Db, account: &str) -> kefu_sync::state::StreamState {
+    kefu_sync::state::load(db, account, Stream::Sessions)
+        .await
+        .expect("load")
+        .expect("saved")
+}
+
 /// How a run ended is recorded without moving the cursor back. A stop
 /// drops the window in progress; if its `COMMIT` had already been sent,
 /// the server may commit it while this process still knows the cursor
@@ -181,10 +189,7 @@ async fn an_outcome_never_moves_the_cursor_back(t: &TestDb) {
     let db = t.open().await;
     let src = vendor.source();
     sessions_once(&db, &src, "first").await;
-    let stored = kefu_sync::state::load(&db, "1", Stream::Sessions)
-        .await
-        .expect("load")
-        .expect("saved");
+    let stored = saved_state(&db, "1").await;
     // What a process that missed the last commit knows.
     let mut stale = stored.clone();
     stale.cursor = Some("2024-05-03T16:00:00.000Z".to_owned());
@@ -194,10 +199,7 @@ async fn an_outcome_never_moves_the_cursor_back(t: &TestDb) {
     kefu_sync::state::save_outcome(&db, &stale, "2024-06-01T00:00:00.000Z")
         .await
         .expect("outcome");
-    let after = kefu_sync::state::load(&db, "1", Stream::Sessions)
-        .await
-        .expect("load")
-        .expect("saved");
+    let after = saved_state(&db, "1").await;
     assert_eq!(after.cursor, stored.cursor, "the cursor did not move");
     assert_eq!(after.origin, stored.origin);
     assert!(!after.complete);
@@ -209,10 +211,7 @@ async fn an_outcome_never_moves_the_cursor_back(t: &TestDb) {
     kefu_sync::state::save_outcome(&db, &other, "2024-06-01T00:00:00.000Z")
         .await
         .expect("outcome");
-    let first = kefu_sync::state::load(&db, "2", Stream::Sessions)
-        .await
-        .expect("load")
-        .expect("saved");
+    let first = saved_state(&db, "2").await;
     assert_eq!(first.cursor, other.cursor);
     assert_eq!(first.origin, other.origin);
     db.close().await;
