@@ -80,7 +80,7 @@ impl Checkpointer {
         Self::with_limit(path, url, WAL_LIMIT)
     }
 
-    fn with_limit(path: PathBuf, url: &str, wal_limit: u64) -> Arc<Self> {
+    pub(crate) fn with_limit(path: PathBuf, url: &str, wal_limit: u64) -> Arc<Self> {
         let mut wal = path.into_os_string();
         wal.push("-wal");
         let (done_tx, done) = watch::channel(0);

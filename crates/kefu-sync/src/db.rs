@@ -431,6 +431,32 @@ impl Db {
         }
     }
 
+    /// The same database, its windows waiting for a checkpoint once the
+    /// WAL passes `bytes` instead of 256 MiB: for tests, which cannot write
+    /// that much. Call it before the first window.
+    #[doc(hidden)]
+    pub fn with_wal_limit(mut self, bytes: u64) -> Self {
+        if let (Some(_), Some(path)) = (&self.checkpoint, self.url.sqlite_path()) {
+            self.checkpoint = Some(Checkpointer::with_limit(
+                path,
+                self.url.connect_url(),
+                bytes,
+            ));
+        }
+        self
+    }
+
+    /// Where rows may be parked while a window waits ([`crate::spool`]):
+    /// a SQLite file's directory.
+    pub(crate) fn spool_dir(&self) -> Option<std::path::PathBuf> {
+        self.checkpoint.as_ref()?;
+        let path = self.url.sqlite_path()?;
+        Some(match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+            _ => ".".into(),
+        })
+    }
+
     /// Closes every connection (releasing any advisory lock).
     pub async fn close(&self) {
         if let Some(c) = &self.checkpoint {

@@ -18,6 +18,7 @@ use crate::jsonb::KeyOrder;
 use crate::lock;
 use crate::row::{self, Row};
 use crate::source::{Record, Source};
+use crate::spool::{Parked, Spool};
 use crate::state::{self, StreamState};
 use crate::store::{self, BATCH, Counts, Write};
 use crate::stream::{Stream, StreamKind};
@@ -496,13 +497,23 @@ impl Run<'_> {
             now: &now,
             seen: None,
         };
-        while let Some(piece) = pieces.recv().await {
+        // Batches taken from the fetching while SQLite made ready for a
+        // window; they come before anything still in the channel.
+        let mut held = Held::new(db.spool_dir());
+        loop {
+            let piece = match held.next().await? {
+                Some(piece) => piece,
+                None => match pieces.recv().await {
+                    Some(piece) => piece,
+                    None => break,
+                },
+            };
             match piece {
                 Piece::Rows(batch) => {
                     let batch = batch.rows().await?;
                     if open.is_none() {
                         let span = window_span(stream, &state.account);
-                        db.before_write().await;
+                        held.take_while(db.before_write(), &mut pieces).await;
                         let tx = WindowTx::begin(db, stream, fresh(window_from)).await?;
                         open = Some((tx, Counts::default(), span));
                     }
@@ -1048,22 +1059,157 @@ impl Batching {
 
     fn take(&mut self) -> Batch {
         self.records = 0;
-        Batch(std::mem::take(&mut self.parts))
+        Batch::Converting(std::mem::take(&mut self.parts))
     }
 }
 
-/// A batch for the writer: its parts, converting, in the records' order.
-struct Batch(Vec<Converting>);
+/// A batch for the writer.
+enum Batch {
+    /// Its parts, converting, in the records' order.
+    Converting(Vec<Converting>),
+    /// Rows that were parked while the database made ready ([`Held`]).
+    Ready(Vec<Row>),
+}
 
 impl Batch {
     /// The rows, in the records' order; the first record that cannot be
     /// a row fails the window.
     async fn rows(self) -> Result<Vec<Row>> {
-        let mut rows = Vec::with_capacity(BATCH);
-        for part in self.0 {
-            rows.extend(part.rows().await?);
+        match self {
+            Self::Converting(parts) => {
+                let mut rows = Vec::with_capacity(BATCH);
+                for part in parts {
+                    rows.extend(part.rows().await?);
+                }
+                Ok(rows)
+            }
+            Self::Ready(rows) => Ok(rows),
         }
-        Ok(rows)
+    }
+}
+
+/// Bytes of rows [`Held`] parks at most during one wait: as much as the
+/// WAL it waits for may hold. At 1,000,000 sessions a wait took 150-240 ms
+/// and parked 11,000-19,000 rows, 15-25 MB.
+const HOLD_LIMIT: u64 = crate::checkpoint::WAL_LIMIT;
+
+/// What the writer takes from the fetching while the database makes ready
+/// for a window (SQLite's wait for a checkpoint, `crate::checkpoint`), in
+/// the order it came: batches parked in a [`Spool`] file, the rest as it
+/// is. Without it the fetching stood still for each wait, its few batches
+/// full (docs/sync.md, Performance, issue 12za).
+struct Held {
+    pieces: std::collections::VecDeque<HeldPiece>,
+    /// Where a spool may be made; `None` once it cannot (nothing more is
+    /// taken then: the writer waits as before).
+    dir: Option<std::path::PathBuf>,
+    spool: Option<Spool>,
+}
+
+enum HeldPiece {
+    Parked(Parked),
+    /// Rows the spool could not take (kept here; nothing more is taken).
+    Rows(Vec<Row>),
+    /// A batch that could not become rows: it fails the window when its
+    /// turn comes, as it would have.
+    Failed(SyncError),
+    Other(Piece),
+}
+
+impl Held {
+    fn new(dir: Option<std::path::PathBuf>) -> Self {
+        Self {
+            pieces: Default::default(),
+            dir,
+            spool: None,
+        }
+    }
+
+    /// Takes pieces from `pieces` until `ready` is (and at once if it is).
+    async fn take_while(
+        &mut self,
+        ready: impl Future<Output = ()>,
+        pieces: &mut mpsc::Receiver<Piece>,
+    ) {
+        tokio::pin!(ready);
+        let (mut open, before) = (true, self.pieces.len());
+        loop {
+            tokio::select! {
+                biased;
+                () = &mut ready => break,
+                piece = pieces.recv(), if open && self.has_room() => match piece {
+                    Some(piece) => self.hold(piece).await,
+                    None => open = false,
+                },
+            }
+        }
+        if self.pieces.len() > before {
+            tracing::debug!(
+                pieces = self.pieces.len() - before,
+                spooled_bytes = self.spool.as_ref().map_or(0, Spool::bytes),
+                "kefu sync: took batches from the fetching while the database made ready"
+            );
+        }
+    }
+
+    fn has_room(&self) -> bool {
+        self.dir.is_some() && self.spool.as_ref().is_none_or(|s| s.bytes() < HOLD_LIMIT)
+    }
+
+    async fn hold(&mut self, piece: Piece) {
+        let held = match piece {
+            Piece::Rows(batch) => match batch.rows().await {
+                Ok(rows) => self.park(rows).await,
+                Err(e) => HeldPiece::Failed(e),
+            },
+            other => HeldPiece::Other(other),
+        };
+        self.pieces.push_back(held);
+    }
+
+    async fn park(&mut self, rows: Vec<Row>) -> HeldPiece {
+        if self.spool.is_none()
+            && let Some(dir) = &self.dir
+        {
+            match Spool::new_in(dir) {
+                Ok(spool) => self.spool = Some(spool),
+                Err(e) => {
+                    tracing::debug!(error = %e, "kefu sync: no spool; the window waits instead")
+                }
+            }
+        }
+        let Some(spool) = self.spool.as_mut() else {
+            self.dir = None;
+            return HeldPiece::Rows(rows);
+        };
+        match spool.park(&rows).await {
+            Ok(parked) => HeldPiece::Parked(parked),
+            Err(e) => {
+                tracing::debug!(error = %e, "kefu sync: the spool failed; the window waits instead");
+                self.dir = None;
+                HeldPiece::Rows(rows)
+            }
+        }
+    }
+
+    /// The first piece held, if any.
+    async fn next(&mut self) -> Result<Option<Piece>> {
+        let Some(held) = self.pieces.pop_front() else {
+            return Ok(None);
+        };
+        Ok(Some(match held {
+            HeldPiece::Parked(parked) => match self.spool.as_mut() {
+                Some(spool) => Piece::Rows(Batch::Ready(spool.take(parked).await?)),
+                None => {
+                    return Err(SyncError::Database(
+                        "a parked batch lost its spool file".into(),
+                    ));
+                }
+            },
+            HeldPiece::Rows(rows) => Piece::Rows(Batch::Ready(rows)),
+            HeldPiece::Failed(e) => return Err(e),
+            HeldPiece::Other(piece) => piece,
+        }))
     }
 }
 
@@ -1233,7 +1379,13 @@ mod tests {
         }
         batches.extend(batching.finish());
         // Parts of a page each: converted while the page is in the cache.
-        let parts: Vec<usize> = batches.iter().map(|b| b.0.len()).collect();
+        let parts: Vec<usize> = batches
+            .iter()
+            .map(|b| match b {
+                Batch::Converting(parts) => parts.len(),
+                Batch::Ready(_) => 0,
+            })
+            .collect();
         assert_eq!(parts, vec![BATCH / PART, BATCH / PART, 5]);
         let mut ids = Vec::new();
         for b in batches {
@@ -1244,6 +1396,152 @@ mod tests {
         let expected: Vec<String> = (0..1234).map(|i| format!("s{i}")).collect();
         assert_eq!(ids, expected);
         assert!(Batching::new(false).finish().is_none(), "nothing to write");
+    }
+
+    /// The batches of sessions `ids` (by number), as the fetching sends them.
+    fn batches_of(ids: std::ops::Range<usize>) -> Vec<Piece> {
+        let mut batching = Batching::new(false);
+        let mut out = Vec::new();
+        for i in ids {
+            let record = Record::Session(kefu_core::model::Session {
+                id: format!("s{i}"),
+                ..kefu_core::model::Session::default()
+            });
+            out.extend(batching.push(record).map(Piece::Rows));
+        }
+        out.extend(batching.finish().map(Piece::Rows));
+        out
+    }
+
+    fn end(day: u32) -> Piece {
+        let at = |d| {
+            NaiveDate::from_ymd_opt(2024, 5, d)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc())
+                .expect("a day of May")
+        };
+        Piece::End {
+            from: at(day),
+            to: at(day + 1),
+            fetched: 0,
+        }
+    }
+
+    /// What `held` gives back, as ids and window ends, till it is empty.
+    async fn drain(held: &mut Held) -> Vec<String> {
+        use chrono::Datelike as _;
+        let mut out = Vec::new();
+        while let Some(piece) = held.next().await.expect("a held piece") {
+            match piece {
+                Piece::Rows(batch) => {
+                    out.extend(batch.rows().await.expect("rows").into_iter().map(|r| r.id));
+                }
+                Piece::End { from, .. } => out.push(format!("end {}", from.day())),
+                Piece::Stop(_) | Piece::Failed(_) => out.push("other".into()),
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn batches_that_come_while_the_database_makes_ready_are_parked_in_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut held = Held::new(Some(dir.path().to_owned()));
+        // A channel of 2, like the fetching's few batches ahead: the
+        // fetching can only finish if the writer takes while it waits.
+        let (tx, mut rx) = mpsc::channel::<Piece>(2);
+        let mut sent = batches_of(0..1200);
+        sent.push(end(1));
+        sent.extend(batches_of(1200..1700));
+        let fetching = tokio::spawn(async move {
+            for piece in sent {
+                tx.send(piece).await.map_err(|_| ()).expect("taken");
+            }
+        });
+        // The database is ready only once the fetching sent everything.
+        let ready = async {
+            fetching.await.expect("the fetching");
+        };
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            held.take_while(ready, &mut rx),
+        )
+        .await
+        .expect("the fetching stood still while the database made ready");
+        // Five pieces through a channel of two: at least three were taken,
+        // and their batches went to the spool file, not to memory.
+        assert!(held.pieces.len() >= 3, "{} taken", held.pieces.len());
+        let parked = held
+            .pieces
+            .iter()
+            .filter(|p| matches!(p, HeldPiece::Parked(_)))
+            .count();
+        assert!(parked >= 2, "{parked} parked");
+        assert!(held.spool.as_ref().is_some_and(|s| s.bytes() > 0));
+        // What was held comes first, then what is still in the channel.
+        let mut got = drain(&mut held).await;
+        held.pieces
+            .extend(std::iter::from_fn(|| rx.try_recv().ok()).map(HeldPiece::Other));
+        got.extend(drain(&mut held).await);
+        let mut expected: Vec<String> = (0..1200).map(|i| format!("s{i}")).collect();
+        expected.push("end 1".into());
+        expected.extend((1200..1700).map(|i| format!("s{i}")));
+        assert_eq!(got, expected);
+    }
+
+    #[tokio::test]
+    async fn a_ready_database_or_one_without_a_spool_takes_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for dir in [Some(dir.path().to_owned()), None] {
+            let mut held = Held::new(dir.clone());
+            let (tx, mut rx) = mpsc::channel::<Piece>(8);
+            for piece in batches_of(0..600) {
+                tx.send(piece).await.map_err(|_| ()).expect("sent");
+            }
+            // Ready at once: the channel is left to the writer.
+            held.take_while(async {}, &mut rx).await;
+            assert!(held.pieces.is_empty());
+            if dir.is_none() {
+                // No spool (PostgreSQL, a database in memory): a wait
+                // takes nothing, however long it is.
+                let wait = tokio::time::sleep(std::time::Duration::from_millis(50));
+                held.take_while(wait, &mut rx).await;
+                assert!(held.pieces.is_empty());
+            }
+            assert!(rx.try_recv().is_ok(), "still in the channel");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_held_batch_that_cannot_become_rows_fails_in_its_turn() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut held = Held::new(Some(dir.path().to_owned()));
+        let (tx, mut rx) = mpsc::channel::<Piece>(8);
+        for piece in batches_of(0..3) {
+            tx.send(piece).await.map_err(|_| ()).expect("sent");
+        }
+        tx.send(end(2)).await.map_err(|_| ()).expect("sent");
+        // A session without an id cannot be kept exactly once.
+        for piece in bad() {
+            tx.send(piece).await.map_err(|_| ()).expect("sent");
+        }
+        drop(tx);
+        held.take_while(
+            tokio::time::sleep(std::time::Duration::from_millis(100)),
+            &mut rx,
+        )
+        .await;
+        // What came before it is given back first.
+        for _ in 0..2 {
+            assert!(held.next().await.expect("before the bad batch").is_some());
+        }
+        assert!(held.next().await.is_err(), "the bad batch fails the window");
+    }
+
+    fn bad() -> Vec<Piece> {
+        let mut batching = Batching::new(false);
+        let _ = batching.push(Record::Session(kefu_core::model::Session::default()));
+        batching.finish().map(Piece::Rows).into_iter().collect()
     }
 
     #[tokio::test]

@@ -23,6 +23,7 @@ pub mod lock;
 pub mod row;
 pub mod schema;
 pub mod source;
+mod spool;
 pub mod state;
 pub mod status;
 pub mod store;

@@ -447,6 +447,48 @@ both!(
     stored_records_are_the_records_as_printed
 );
 
+/// A WAL limit so small that every window waits for the checkpoint of the
+/// one before: the batches that arrive meanwhile are parked in a spool
+/// file and written in their turn, each session once, and the spool leaves
+/// nothing beside the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_windows_that_wait_for_checkpoints_keep_every_session_once() {
+    let t = TestDb::new(common::Kind::Sqlite, "waits")
+        .await
+        .expect("sqlite");
+    let vendor = Easemob::start(6_000).await;
+    let db = t.open().await.with_wal_limit(64 * 1024);
+    let mut opts = options(&[Stream::Sessions]);
+    // Windows of a few hours: dozens of waits.
+    opts.window = Some(chrono::Duration::hours(6));
+    let report = run(&db, &vendor.source(), &opts, &Controls::default())
+        .await
+        .expect("run");
+    let s = &report.streams[0];
+    assert!(s.complete, "{s:?}");
+    assert_eq!((s.fetched, s.inserted, s.updated), (6_000, 6_000, 0));
+    let mut want = vendor.sandbox.session_ids();
+    want.sort();
+    assert_eq!(ids(&db, "easemob_sessions", "1").await, want);
+    // The same again changes nothing.
+    let again = run(&db, &vendor.source(), &opts, &Controls::default())
+        .await
+        .expect("again");
+    assert_eq!(
+        (again.streams[0].inserted, again.streams[0].updated),
+        (0, 0)
+    );
+    db.close().await;
+    let dir = std::path::Path::new(&t.text_url).parent().expect("dir");
+    let mut left: Vec<String> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["kefu.db"]);
+    t.finish().await;
+}
+
 /// SQLite's writing connection never checkpoints; the engine's commits
 /// start the background checkpoint. A sync's rows reach the database file
 /// while it is still open (not only at close), and closing leaves no WAL.
