@@ -111,12 +111,17 @@ impl Checkpointer {
         }
     }
 
+    /// Whether [`Checkpointer::before_write`] would wait now: the WAL is
+    /// larger than its limit.
+    pub(crate) fn must_wait(&self) -> bool {
+        std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > self.wal_limit)
+    }
+
     /// Before a window: once the WAL is larger than its limit, waits for
     /// the checkpoint of every commit so far, so this window's writes start
     /// the file over instead of growing it. Says whether it waited.
     pub(crate) async fn before_write(&self) -> bool {
-        let large = std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > self.wal_limit);
-        if !large {
+        if !self.must_wait() {
             return false;
         }
         let target = *self.commits.borrow();

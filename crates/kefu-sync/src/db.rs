@@ -264,9 +264,18 @@ pub struct Db {
     pg: Option<PgPool>,
     /// SQLite files: checkpoints beside the writing ([`crate::checkpoint`]).
     checkpoint: Option<Arc<Checkpointer>>,
+    /// SQLite: bytes of a key index a parked window's key range may cover
+    /// ([`crate::spool`]).
+    range_index_bytes: u64,
     dialect: Dialect,
     url: DbUrl,
 }
+
+/// Bytes of the key index one key range of a parked SQLite window covers:
+/// a quarter of the 32 MiB page cache, so that the range's part of the
+/// index stays in the cache beside the table pages the window appends
+/// (docs/sync.md, Performance, issue 12zb).
+const RANGE_INDEX_BYTES: u64 = 8 << 20;
 
 impl Db {
     /// Connects (creating a SQLite file if needed) and brings the schema up
@@ -347,6 +356,7 @@ impl Db {
             pool,
             pg,
             checkpoint,
+            range_index_bytes: RANGE_INDEX_BYTES,
             dialect,
             url: url.clone(),
         })
@@ -446,8 +456,27 @@ impl Db {
         self
     }
 
-    /// Where rows may be parked while a window waits ([`crate::spool`]):
-    /// a SQLite file's directory.
+    /// Whether a SQLite window would wait for a checkpoint before it
+    /// begins now ([`Checkpointer::must_wait`]).
+    pub(crate) fn must_wait(&self) -> bool {
+        self.checkpoint.as_ref().is_some_and(|c| c.must_wait())
+    }
+
+    /// Bytes of the key index a parked window's key range covers.
+    pub(crate) fn range_index_bytes(&self) -> u64 {
+        self.range_index_bytes
+    }
+
+    /// The same database, a parked window's key range covering `bytes` of
+    /// the key index instead of 8 MiB: for tests, whose tables are small.
+    #[doc(hidden)]
+    pub fn with_range_index_bytes(mut self, bytes: u64) -> Self {
+        self.range_index_bytes = bytes.max(1);
+        self
+    }
+
+    /// Where a window's rows may be parked ([`crate::spool`]): a SQLite
+    /// file's directory.
     pub(crate) fn spool_dir(&self) -> Option<std::path::PathBuf> {
         self.checkpoint.as_ref()?;
         let path = self.url.sqlite_path()?;

@@ -18,7 +18,7 @@ use crate::jsonb::KeyOrder;
 use crate::lock;
 use crate::row::{self, Row};
 use crate::source::{Record, Source};
-use crate::spool::{Parked, Spool};
+use crate::spool::{Ranges, Spool};
 use crate::state::{self, StreamState};
 use crate::store::{self, BATCH, Counts, Write};
 use crate::stream::{Stream, StreamKind};
@@ -497,23 +497,88 @@ impl Run<'_> {
             now: &now,
             seen: None,
         };
-        // Batches taken from the fetching while SQLite made ready for a
-        // window; they come before anything still in the channel.
-        let mut held = Held::new(db.spool_dir());
+        // SQLite: a window may be parked in a spool file while it is read,
+        // and written by key range once read to its end, while the next
+        // window is read (`crate::spool`): when the key index has outgrown
+        // the page cache, when the database must wait for a checkpoint
+        // first, or when the window before is still being written. Else,
+        // and on PostgreSQL, each batch is written as it comes.
+        let mut spool_dir = db.spool_dir();
+        let mut ranges = match spool_dir {
+            Some(_) => Some(Ranges::new(
+                crate::writer::sqlite_rows(db, stream).await?,
+                db.range_index_bytes(),
+            )),
+            None => None,
+        };
+        let mut parking: Option<Spool> = None;
+        let mut writing: Option<Writing<'_>> = None;
+        // Waits for the window being written, and counts it once committed.
+        macro_rules! settle {
+            () => {
+                if let Some(write) = writing.take() {
+                    let c = write.await?;
+                    self.committed(stream, &plan, c, state, summary, &mut done);
+                }
+            };
+        }
         loop {
-            let piece = match held.next().await? {
-                Some(piece) => piece,
-                None => match pieces.recv().await {
-                    Some(piece) => piece,
-                    None => break,
-                },
+            let next = tokio::select! {
+                biased;
+                written = async { writing.as_mut().expect("a window being written").await },
+                    if writing.is_some() => Next::Written(written),
+                piece = pieces.recv() => Next::Piece(piece),
+            };
+            let piece = match next {
+                Next::Written(written) => {
+                    writing = None;
+                    let c = written?;
+                    self.committed(stream, &plan, c, state, summary, &mut done);
+                    continue;
+                }
+                Next::Piece(Some(piece)) => piece,
+                Next::Piece(None) => break,
             };
             match piece {
                 Piece::Rows(batch) => {
-                    let batch = batch.rows().await?;
+                    let batch = match batch.rows().await {
+                        Ok(rows) => rows,
+                        Err(e) => {
+                            // The window before this one was read whole.
+                            settle!();
+                            return Err(e);
+                        }
+                    };
+                    if let Some(r) = ranges.as_mut() {
+                        r.saw(&batch);
+                    }
+                    if parking.is_none()
+                        && open.is_none()
+                        && let (Some(dir), Some(r)) = (&spool_dir, &ranges)
+                        && let Some(bounds) = r
+                            .bounds(&account)
+                            .or_else(|| (writing.is_some() || db.must_wait()).then(Vec::new))
+                    {
+                        match Spool::new_in(dir, bounds) {
+                            Ok(spool) => parking = Some(spool),
+                            Err(e) => {
+                                tracing::warn!(
+                                    error = %e,
+                                    "kefu sync: no spool file; windows are written as they are read"
+                                );
+                                spool_dir = None;
+                            }
+                        }
+                    }
+                    if let Some(spool) = parking.as_mut() {
+                        spool.park(batch).await?;
+                        continue;
+                    }
                     if open.is_none() {
+                        // One window is written at a time.
+                        settle!();
                         let span = window_span(stream, &state.account);
-                        held.take_while(db.before_write(), &mut pieces).await;
+                        db.before_write().await;
                         let tx = WindowTx::begin(db, stream, fresh(window_from)).await?;
                         open = Some((tx, Counts::default(), span));
                     }
@@ -527,6 +592,29 @@ impl Run<'_> {
                     }
                 }
                 Piece::End { from, to, fetched } => {
+                    settle!();
+                    let next = self.next_state(state, cursor, to);
+                    window_from = to;
+                    if let Some(r) = ranges.as_mut() {
+                        r.window_read();
+                    }
+                    if let Some(spool) = parking.take() {
+                        let span = window_span(stream, &state.account);
+                        writing = Some(Box::pin(write_parked(
+                            db,
+                            w,
+                            spool,
+                            Committed {
+                                next,
+                                from,
+                                to,
+                                fetched,
+                                counts: Counts::default(),
+                                span,
+                            },
+                        )));
+                        continue;
+                    }
                     let (tx, counts, span) = match open.take() {
                         Some(o) => o,
                         None => {
@@ -535,55 +623,93 @@ impl Run<'_> {
                             (tx, Counts::default(), span)
                         }
                     };
-                    // The cursor only moves forward; it is the window's
-                    // bound, never the wall time of the attempt.
-                    let mut next = state.clone();
-                    next.cursor = Some(row::instant(match cursor {
-                        Some(c) if c > to => c,
-                        _ => to,
-                    }));
-                    next.complete = to >= self.until;
-                    next.last_outcome = Some(
-                        if next.complete {
-                            "complete"
-                        } else {
-                            "in progress"
-                        }
-                        .to_owned(),
-                    );
                     tx.commit(db, &next, &row::instant(Utc::now()))
                         .instrument(span.clone())
                         .await?;
-                    span.record("from", tracing::field::display(row::instant(from)));
-                    span.record("to", tracing::field::display(row::instant(to)));
-                    span.record("fetched", fetched);
-                    span.record("inserted", counts.inserted);
-                    span.record("updated", counts.updated);
-                    tracing::debug!(parent: &span, "kefu sync: window committed");
-                    summary.fetched += fetched;
-                    summary.inserted += counts.inserted;
-                    summary.updated += counts.updated;
-                    *state = next;
-                    window_from = to;
-                    done += 1;
-                    if let Some(p) = &self.controls.progress {
-                        let total = plan
-                            .fixed
-                            .map_or(0, |w| windows_between(from, self.until, w) + done - 1);
-                        p.window(
-                            stream,
-                            done,
-                            total,
-                            summary.fetched,
-                            state.cursor.as_deref().unwrap_or(""),
-                        );
-                    }
+                    let c = Committed {
+                        next,
+                        from,
+                        to,
+                        fetched,
+                        counts,
+                        span,
+                    };
+                    self.committed(stream, &plan, c, state, summary, &mut done);
                 }
-                Piece::Stop(reason) => return Ok(Flow::Stopped(reason)),
-                Piece::Failed(e) => return Err(SyncError::Vendor(e)),
+                Piece::Stop(reason) => {
+                    settle!();
+                    return Ok(Flow::Stopped(reason));
+                }
+                Piece::Failed(e) => {
+                    settle!();
+                    return Err(SyncError::Vendor(e));
+                }
             }
         }
+        settle!();
         Ok(Flow::Done)
+    }
+
+    /// The state a window ending at `to` commits.
+    fn next_state(
+        &self,
+        state: &StreamState,
+        cursor: Option<DateTime<Utc>>,
+        to: DateTime<Utc>,
+    ) -> StreamState {
+        // The cursor only moves forward; it is the window's bound, never
+        // the wall time of the attempt.
+        let mut next = state.clone();
+        next.cursor = Some(row::instant(match cursor {
+            Some(c) if c > to => c,
+            _ => to,
+        }));
+        next.complete = to >= self.until;
+        next.last_outcome = Some(
+            if next.complete {
+                "complete"
+            } else {
+                "in progress"
+            }
+            .to_owned(),
+        );
+        next
+    }
+
+    /// Counts a committed window in `state`, `summary` and the progress.
+    fn committed(
+        &self,
+        stream: Stream,
+        plan: &WindowPlan,
+        c: Committed,
+        state: &mut StreamState,
+        summary: &mut StreamSummary,
+        done: &mut u64,
+    ) {
+        let span = &c.span;
+        span.record("from", tracing::field::display(row::instant(c.from)));
+        span.record("to", tracing::field::display(row::instant(c.to)));
+        span.record("fetched", c.fetched);
+        span.record("inserted", c.counts.inserted);
+        span.record("updated", c.counts.updated);
+        tracing::debug!(parent: span, "kefu sync: window committed");
+        summary.fetched += c.fetched;
+        summary.inserted += c.counts.inserted;
+        summary.updated += c.counts.updated;
+        *state = c.next;
+        *done += 1;
+        if let Some(p) = &self.controls.progress {
+            let total = plan
+                .fixed
+                .map_or(0, |w| windows_between(c.from, self.until, w) + *done - 1);
+            p.window(
+                stream,
+                *done,
+                total,
+                summary.fetched,
+                state.cursor.as_deref().unwrap_or(""),
+            );
+        }
     }
 
     fn budget(&self) -> Budget {
@@ -1059,158 +1185,81 @@ impl Batching {
 
     fn take(&mut self) -> Batch {
         self.records = 0;
-        Batch::Converting(std::mem::take(&mut self.parts))
+        Batch(std::mem::take(&mut self.parts))
     }
 }
 
-/// A batch for the writer.
-enum Batch {
-    /// Its parts, converting, in the records' order.
-    Converting(Vec<Converting>),
-    /// Rows that were parked while the database made ready ([`Held`]).
-    Ready(Vec<Row>),
-}
+/// A batch for the writer: its parts, converting, in the records' order.
+struct Batch(Vec<Converting>);
 
 impl Batch {
     /// The rows, in the records' order; the first record that cannot be
     /// a row fails the window.
     async fn rows(self) -> Result<Vec<Row>> {
-        match self {
-            Self::Converting(parts) => {
-                let mut rows = Vec::with_capacity(BATCH);
-                for part in parts {
-                    rows.extend(part.rows().await?);
-                }
-                Ok(rows)
-            }
-            Self::Ready(rows) => Ok(rows),
+        let mut rows = Vec::with_capacity(BATCH);
+        for part in self.0 {
+            rows.extend(part.rows().await?);
         }
+        Ok(rows)
     }
 }
 
-/// Bytes of rows [`Held`] parks at most during one wait: as much as the
-/// WAL it waits for may hold. At 1,000,000 sessions a wait took 150-240 ms
-/// and parked 11,000-19,000 rows, 15-25 MB.
-const HOLD_LIMIT: u64 = crate::checkpoint::WAL_LIMIT;
-
-/// What the writer takes from the fetching while the database makes ready
-/// for a window (SQLite's wait for a checkpoint, `crate::checkpoint`), in
-/// the order it came: batches parked in a [`Spool`] file, the rest as it
-/// is. Without it the fetching stood still for each wait, its few batches
-/// full (docs/sync.md, Performance, issue 12za).
-struct Held {
-    pieces: std::collections::VecDeque<HeldPiece>,
-    /// Where a spool may be made; `None` once it cannot (nothing more is
-    /// taken then: the writer waits as before).
-    dir: Option<std::path::PathBuf>,
-    spool: Option<Spool>,
+/// What [`Run::pipeline`] waits for next.
+enum Next {
+    /// The window being written ended.
+    Written(Result<Committed>),
+    /// A piece from the fetching; `None` once it ended.
+    Piece(Option<Piece>),
 }
 
-enum HeldPiece {
-    Parked(Parked),
-    /// Rows the spool could not take (kept here; nothing more is taken).
-    Rows(Vec<Row>),
-    /// A batch that could not become rows: it fails the window when its
-    /// turn comes, as it would have.
-    Failed(SyncError),
-    Other(Piece),
+/// A window committed: what [`Run::committed`] counts.
+struct Committed {
+    /// The stream's state, as committed with the window.
+    next: StreamState,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    fetched: u64,
+    counts: Counts,
+    span: tracing::Span,
 }
 
-impl Held {
-    fn new(dir: Option<std::path::PathBuf>) -> Self {
-        Self {
-            pieces: Default::default(),
-            dir,
-            spool: None,
-        }
-    }
+/// A SQLite window being written while the next is read.
+type Writing<'a> = std::pin::Pin<Box<dyn Future<Output = Result<Committed>> + Send + 'a>>;
 
-    /// Takes pieces from `pieces` until `ready` is (and at once if it is).
-    async fn take_while(
-        &mut self,
-        ready: impl Future<Output = ()>,
-        pieces: &mut mpsc::Receiver<Piece>,
-    ) {
-        tokio::pin!(ready);
-        let (mut open, before) = (true, self.pieces.len());
-        loop {
-            tokio::select! {
-                biased;
-                () = &mut ready => break,
-                piece = pieces.recv(), if open && self.has_room() => match piece {
-                    Some(piece) => self.hold(piece).await,
-                    None => open = false,
-                },
-            }
-        }
-        if self.pieces.len() > before {
-            tracing::debug!(
-                pieces = self.pieces.len() - before,
-                spooled_bytes = self.spool.as_ref().map_or(0, Spool::bytes),
-                "kefu sync: took batches from the fetching while the database made ready"
-            );
-        }
-    }
-
-    fn has_room(&self) -> bool {
-        self.dir.is_some() && self.spool.as_ref().is_none_or(|s| s.bytes() < HOLD_LIMIT)
-    }
-
-    async fn hold(&mut self, piece: Piece) {
-        let held = match piece {
-            Piece::Rows(batch) => match batch.rows().await {
-                Ok(rows) => self.park(rows).await,
-                Err(e) => HeldPiece::Failed(e),
-            },
-            other => HeldPiece::Other(other),
-        };
-        self.pieces.push_back(held);
-    }
-
-    async fn park(&mut self, rows: Vec<Row>) -> HeldPiece {
-        if self.spool.is_none()
-            && let Some(dir) = &self.dir
-        {
-            match Spool::new_in(dir) {
-                Ok(spool) => self.spool = Some(spool),
-                Err(e) => {
-                    tracing::debug!(error = %e, "kefu sync: no spool; the window waits instead")
-                }
-            }
-        }
-        let Some(spool) = self.spool.as_mut() else {
-            self.dir = None;
-            return HeldPiece::Rows(rows);
-        };
-        match spool.park(&rows).await {
-            Ok(parked) => HeldPiece::Parked(parked),
-            Err(e) => {
-                tracing::debug!(error = %e, "kefu sync: the spool failed; the window waits instead");
-                self.dir = None;
-                HeldPiece::Rows(rows)
-            }
-        }
-    }
-
-    /// The first piece held, if any.
-    async fn next(&mut self) -> Result<Option<Piece>> {
-        let Some(held) = self.pieces.pop_front() else {
-            return Ok(None);
-        };
-        Ok(Some(match held {
-            HeldPiece::Parked(parked) => match self.spool.as_mut() {
-                Some(spool) => Piece::Rows(Batch::Ready(spool.take(parked).await?)),
-                None => {
+/// Writes a window parked in `spool`, range by range, and commits it with
+/// `c.next`.
+async fn write_parked(db: &Db, w: Write<'_>, spool: Spool, mut c: Committed) -> Result<Committed> {
+    let span = c.span.clone();
+    async {
+        // Once the WAL has passed its limit, the window waits for the
+        // checkpoint in flight (`crate::checkpoint`); the next window is
+        // read meanwhile.
+        db.before_write().await;
+        tracing::debug!(
+            rows = spool.rows(),
+            bytes = spool.bytes(),
+            ranges = spool.ranges(),
+            "kefu sync: writing a parked window"
+        );
+        let mut tx = WindowTx::begin(db, w.stream, None).await?;
+        let mut rows = spool.unpark().await?;
+        while let Some(rows) = rows.next(BATCH).await? {
+            match tx.write(w, &rows).await? {
+                Batched::Written(counts) => c.counts += counts,
+                // Only a PostgreSQL `COPY` collides, and SQLite windows
+                // never take that path.
+                Batched::Collided => {
                     return Err(SyncError::Database(
-                        "a parked batch lost its spool file".into(),
+                        "a SQLite window collided with itself".into(),
                     ));
                 }
-            },
-            HeldPiece::Rows(rows) => Piece::Rows(Batch::Ready(rows)),
-            HeldPiece::Failed(e) => return Err(e),
-            HeldPiece::Other(piece) => piece,
-        }))
+            }
+        }
+        tx.commit(db, &c.next, &row::instant(Utc::now())).await?;
+        Ok(c)
     }
+    .instrument(span)
+    .await
 }
 
 /// A part of a batch being turned into rows on a task of its own, so that
@@ -1379,13 +1428,7 @@ mod tests {
         }
         batches.extend(batching.finish());
         // Parts of a page each: converted while the page is in the cache.
-        let parts: Vec<usize> = batches
-            .iter()
-            .map(|b| match b {
-                Batch::Converting(parts) => parts.len(),
-                Batch::Ready(_) => 0,
-            })
-            .collect();
+        let parts: Vec<usize> = batches.iter().map(|b| b.0.len()).collect();
         assert_eq!(parts, vec![BATCH / PART, BATCH / PART, 5]);
         let mut ids = Vec::new();
         for b in batches {
@@ -1396,152 +1439,6 @@ mod tests {
         let expected: Vec<String> = (0..1234).map(|i| format!("s{i}")).collect();
         assert_eq!(ids, expected);
         assert!(Batching::new(false).finish().is_none(), "nothing to write");
-    }
-
-    /// The batches of sessions `ids` (by number), as the fetching sends them.
-    fn batches_of(ids: std::ops::Range<usize>) -> Vec<Piece> {
-        let mut batching = Batching::new(false);
-        let mut out = Vec::new();
-        for i in ids {
-            let record = Record::Session(kefu_core::model::Session {
-                id: format!("s{i}"),
-                ..kefu_core::model::Session::default()
-            });
-            out.extend(batching.push(record).map(Piece::Rows));
-        }
-        out.extend(batching.finish().map(Piece::Rows));
-        out
-    }
-
-    fn end(day: u32) -> Piece {
-        let at = |d| {
-            NaiveDate::from_ymd_opt(2024, 5, d)
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t.and_utc())
-                .expect("a day of May")
-        };
-        Piece::End {
-            from: at(day),
-            to: at(day + 1),
-            fetched: 0,
-        }
-    }
-
-    /// What `held` gives back, as ids and window ends, till it is empty.
-    async fn drain(held: &mut Held) -> Vec<String> {
-        use chrono::Datelike as _;
-        let mut out = Vec::new();
-        while let Some(piece) = held.next().await.expect("a held piece") {
-            match piece {
-                Piece::Rows(batch) => {
-                    out.extend(batch.rows().await.expect("rows").into_iter().map(|r| r.id));
-                }
-                Piece::End { from, .. } => out.push(format!("end {}", from.day())),
-                Piece::Stop(_) | Piece::Failed(_) => out.push("other".into()),
-            }
-        }
-        out
-    }
-
-    #[tokio::test]
-    async fn batches_that_come_while_the_database_makes_ready_are_parked_in_order() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut held = Held::new(Some(dir.path().to_owned()));
-        // A channel of 2, like the fetching's few batches ahead: the
-        // fetching can only finish if the writer takes while it waits.
-        let (tx, mut rx) = mpsc::channel::<Piece>(2);
-        let mut sent = batches_of(0..1200);
-        sent.push(end(1));
-        sent.extend(batches_of(1200..1700));
-        let fetching = tokio::spawn(async move {
-            for piece in sent {
-                tx.send(piece).await.map_err(|_| ()).expect("taken");
-            }
-        });
-        // The database is ready only once the fetching sent everything.
-        let ready = async {
-            fetching.await.expect("the fetching");
-        };
-        tokio::time::timeout(
-            std::time::Duration::from_secs(10),
-            held.take_while(ready, &mut rx),
-        )
-        .await
-        .expect("the fetching stood still while the database made ready");
-        // Five pieces through a channel of two: at least three were taken,
-        // and their batches went to the spool file, not to memory.
-        assert!(held.pieces.len() >= 3, "{} taken", held.pieces.len());
-        let parked = held
-            .pieces
-            .iter()
-            .filter(|p| matches!(p, HeldPiece::Parked(_)))
-            .count();
-        assert!(parked >= 2, "{parked} parked");
-        assert!(held.spool.as_ref().is_some_and(|s| s.bytes() > 0));
-        // What was held comes first, then what is still in the channel.
-        let mut got = drain(&mut held).await;
-        held.pieces
-            .extend(std::iter::from_fn(|| rx.try_recv().ok()).map(HeldPiece::Other));
-        got.extend(drain(&mut held).await);
-        let mut expected: Vec<String> = (0..1200).map(|i| format!("s{i}")).collect();
-        expected.push("end 1".into());
-        expected.extend((1200..1700).map(|i| format!("s{i}")));
-        assert_eq!(got, expected);
-    }
-
-    #[tokio::test]
-    async fn a_ready_database_or_one_without_a_spool_takes_nothing() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        for dir in [Some(dir.path().to_owned()), None] {
-            let mut held = Held::new(dir.clone());
-            let (tx, mut rx) = mpsc::channel::<Piece>(8);
-            for piece in batches_of(0..600) {
-                tx.send(piece).await.map_err(|_| ()).expect("sent");
-            }
-            // Ready at once: the channel is left to the writer.
-            held.take_while(async {}, &mut rx).await;
-            assert!(held.pieces.is_empty());
-            if dir.is_none() {
-                // No spool (PostgreSQL, a database in memory): a wait
-                // takes nothing, however long it is.
-                let wait = tokio::time::sleep(std::time::Duration::from_millis(50));
-                held.take_while(wait, &mut rx).await;
-                assert!(held.pieces.is_empty());
-            }
-            assert!(rx.try_recv().is_ok(), "still in the channel");
-        }
-    }
-
-    #[tokio::test]
-    async fn a_held_batch_that_cannot_become_rows_fails_in_its_turn() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut held = Held::new(Some(dir.path().to_owned()));
-        let (tx, mut rx) = mpsc::channel::<Piece>(8);
-        for piece in batches_of(0..3) {
-            tx.send(piece).await.map_err(|_| ()).expect("sent");
-        }
-        tx.send(end(2)).await.map_err(|_| ()).expect("sent");
-        // A session without an id cannot be kept exactly once.
-        for piece in bad() {
-            tx.send(piece).await.map_err(|_| ()).expect("sent");
-        }
-        drop(tx);
-        held.take_while(
-            tokio::time::sleep(std::time::Duration::from_millis(100)),
-            &mut rx,
-        )
-        .await;
-        // What came before it is given back first.
-        for _ in 0..2 {
-            assert!(held.next().await.expect("before the bad batch").is_some());
-        }
-        assert!(held.next().await.is_err(), "the bad batch fails the window");
-    }
-
-    fn bad() -> Vec<Piece> {
-        let mut batching = Batching::new(false);
-        let _ = batching.push(Record::Session(kefu_core::model::Session::default()));
-        batching.finish().map(Piece::Rows).into_iter().collect()
     }
 
     #[tokio::test]

@@ -448,9 +448,9 @@ both!(
 );
 
 /// A WAL limit so small that every window waits for the checkpoint of the
-/// one before: the batches that arrive meanwhile are parked in a spool
-/// file and written in their turn, each session once, and the spool leaves
-/// nothing beside the database.
+/// one before: the windows read meanwhile are parked in a spool file and
+/// written in their turn, each session once, and the spool leaves nothing
+/// beside the database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_windows_that_wait_for_checkpoints_keep_every_session_once() {
     let t = TestDb::new(common::Kind::Sqlite, "waits")
@@ -486,6 +486,220 @@ async fn sqlite_windows_that_wait_for_checkpoints_keep_every_session_once() {
         .collect();
     left.sort();
     assert_eq!(left, ["kefu.db"]);
+    t.finish().await;
+}
+
+/// `(id, stopped_at)` of account 1's sessions, in the order they were
+/// written.
+async fn written_order(db: &Db) -> Vec<(String, String)> {
+    use sqlx::Row;
+    sqlx::query("SELECT id, stopped_at FROM easemob_sessions WHERE account = '1' ORDER BY rowid")
+        .fetch_all(db.pool())
+        .await
+        .expect("rows")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+}
+
+/// Whether the first third of `ids` (in the order written) sorts wholly
+/// before the last third: what writing one key range after another does,
+/// and what writing random keys as they come does not.
+fn thirds_in_key_order(ids: &[&str]) -> bool {
+    let n = ids.len();
+    let first = ids[..n / 3].iter().max().expect("a first third");
+    let last = ids[2 * n / 3..].iter().min().expect("a last third");
+    first < last
+}
+
+/// Once the key index outgrows what a key range may cover (4 KiB here,
+/// 8 MiB in use), a SQLite window is parked while it is read and written
+/// one key range after another. The first window, with nothing known of
+/// the keys yet, is written as it is read. Each session is stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_windows_past_the_page_cache_are_written_by_key_range() {
+    let t = TestDb::new(common::Kind::Sqlite, "ranges")
+        .await
+        .expect("sqlite");
+    let vendor = Easemob::start(12_000).await;
+    let db = t.open().await.with_range_index_bytes(4096);
+    let mut opts = options(&[Stream::Sessions]);
+    opts.window = Some(Duration::days(10));
+    let report = run(&db, &vendor.source(), &opts, &Controls::default())
+        .await
+        .expect("run");
+    let s = &report.streams[0];
+    assert!(s.complete, "{s:?}");
+    assert_eq!((s.fetched, s.inserted, s.updated), (12_000, 12_000, 0));
+    let mut want = vendor.sandbox.session_ids();
+    want.sort();
+    assert_eq!(ids(&db, "easemob_sessions", "1").await, want);
+
+    // The rows of each window (by stop time; the windows start at `may()`),
+    // in the order written. A row on a bound belongs to either window.
+    let rows = written_order(&db).await;
+    let mut windows: std::collections::BTreeMap<i64, Vec<&str>> = Default::default();
+    for (id, stopped) in &rows {
+        let at = chrono::DateTime::parse_from_rfc3339(stopped).expect("a stop time");
+        let since = at.with_timezone(&chrono::Utc) - may();
+        if since.num_seconds() % (10 * 86_400) != 0 {
+            windows.entry(since.num_days() / 10).or_default().push(id);
+        }
+    }
+    assert_eq!(windows.len(), 4, "{:?}", windows.keys());
+    for (w, ids) in &windows {
+        assert!(ids.len() > 300, "window {w}: {} rows", ids.len());
+        assert_eq!(
+            thirds_in_key_order(ids),
+            *w > 0,
+            "window {w} was not written as expected ({} rows)",
+            ids.len()
+        );
+    }
+
+    let again = run(&db, &vendor.source(), &opts, &Controls::default())
+        .await
+        .expect("again");
+    assert_eq!(
+        (again.streams[0].inserted, again.streams[0].updated),
+        (0, 0)
+    );
+    db.close().await;
+    let dir = std::path::Path::new(&t.text_url).parent().expect("dir");
+    let left: Vec<_> = std::fs::read_dir(dir).expect("dir").collect();
+    assert_eq!(left.len(), 1, "the spool left files behind");
+    t.finish().await;
+}
+
+/// A SQLite database whose table looks large (its largest rowid is what a
+/// run goes by), so that every window is parked, and another connection
+/// that holds the write lock until it commits.
+async fn parked_and_busy(t: &TestDb) -> (Db, sqlx::SqliteConnection) {
+    use sqlx::Connection as _;
+    let db = t.open().await;
+    sqlx::query(
+        "INSERT INTO easemob_sessions (rowid, account, id, record, synced_at) \
+         VALUES (5000000, 'other', 'x', '{}', '2024-01-01T00:00:00.000Z')",
+    )
+    .execute(db.pool())
+    .await
+    .expect("a large rowid");
+    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", t.text_url))
+        .await
+        .expect("another connection");
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .expect("the other writer begins");
+    (db, other)
+}
+
+/// Waits (20 s at most) until the vendor has answered `n` session requests;
+/// says how many it had.
+async fn until_requests(vendor: &Easemob, n: usize) -> usize {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while vendor.session_requests() < n && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    vendor.session_requests()
+}
+
+/// Another writer holds the SQLite file. A parked window waits for it, and
+/// meanwhile the next window is read: the fetching goes on past what a
+/// writer that waited in line would let it read (a window and four
+/// batches). Once the other writer is done, every session is stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parked_window_waits_for_a_busy_database_while_the_next_is_read() {
+    let t = TestDb::new(common::Kind::Sqlite, "busy")
+        .await
+        .expect("sqlite");
+    let vendor = Easemob::start(12_000).await;
+    let (db, mut other) = parked_and_busy(&t).await;
+    let mut opts = options(&[Stream::Sessions]);
+    // About 3,900 sessions (78 pages) a window.
+    opts.window = Some(Duration::days(10));
+    let release = async {
+        let read = until_requests(&vendor, 120).await;
+        sqlx::query("COMMIT")
+            .execute(&mut other)
+            .await
+            .expect("the other writer commits");
+        read
+    };
+    let (src, controls) = (vendor.source(), Controls::default());
+    let (report, read) = tokio::join!(run(&db, &src, &opts, &controls), release);
+    assert!(
+        read >= 120,
+        "the reading stopped at {read} requests while the database was busy"
+    );
+    let s = &report.expect("run").streams[0];
+    assert!(s.complete, "{s:?}");
+    assert_eq!((s.fetched, s.inserted, s.updated), (12_000, 12_000, 0));
+    let mut want = vendor.sandbox.session_ids();
+    want.sort();
+    assert_eq!(ids(&db, "easemob_sessions", "1").await, want);
+    db.close().await;
+    t.finish().await;
+}
+
+/// The vendor gives up on the window being read while the window before,
+/// read whole, waits to be written: that window is still committed, with
+/// its cursor, before the run stops; the next run goes on from there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_read_whole_is_committed_when_the_next_one_fails() {
+    use kefu_testkit::sandbox::Fault;
+    let t = TestDb::new(common::Kind::Sqlite, "fails")
+        .await
+        .expect("sqlite");
+    let vendor = Easemob::start(12_000).await;
+    let (db, mut other) = parked_and_busy(&t).await;
+    let mut opts = options(&[Stream::Sessions]);
+    opts.window = Some(Duration::days(10));
+    let fail = async {
+        // Into the second window: more 429s than the transport retries.
+        until_requests(&vendor, 100).await;
+        vendor.sandbox.chaos().inject(
+            Fault::RateLimit {
+                retry_after_secs: 0,
+            },
+            1_000,
+        );
+        until_requests(&vendor, 110).await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        sqlx::query("COMMIT")
+            .execute(&mut other)
+            .await
+            .expect("the other writer commits");
+    };
+    let (src, controls) = (vendor.source(), Controls::default());
+    let (report, ()) = tokio::join!(run(&db, &src, &opts, &controls), fail);
+    let s = &report.expect("run").streams[0];
+    assert_eq!(s.stopped, Some(StopReason::RateLimit), "{s:?}");
+    let first = may() + Duration::days(10);
+    assert_eq!(
+        s.cursor.as_deref(),
+        Some(
+            first
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                .as_str()
+        ),
+        "{s:?}"
+    );
+    let (rows, distinct) = count_rows(&db, "easemob_sessions", "1").await;
+    assert_eq!(rows, distinct);
+    assert!(
+        (3_000..5_000).contains(&rows),
+        "{rows} rows of the first window"
+    );
+    assert_eq!(s.inserted, rows as u64);
+
+    vendor.sandbox.chaos().clear();
+    let again = run(&db, &src, &opts, &controls).await.expect("again");
+    assert!(again.streams[0].complete, "{:?}", again.streams[0]);
+    let mut want = vendor.sandbox.session_ids();
+    want.sort();
+    assert_eq!(ids(&db, "easemob_sessions", "1").await, want);
+    db.close().await;
     t.finish().await;
 }
 
