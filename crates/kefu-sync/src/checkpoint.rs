@@ -202,6 +202,8 @@ async fn connect(url: &str) -> Option<SqliteConnection> {
     let options = match SqliteConnectOptions::from_str(url) {
         Ok(o) => o
             .create_if_missing(false)
+            // Told apart from the pool's connection in `top -H` and profiles.
+            .thread_name(|id| format!("kefu-ckpt-{id}"))
             .busy_timeout(std::time::Duration::from_secs(5))
             .disable_statement_logging(),
         Err(e) => {
