@@ -110,8 +110,41 @@ pub(crate) fn ci() -> Result {
             println!("\nci: {var}=1: the tests that need {server} were skipped");
         }
     }
+    step("README's first command", readme_first_command())?;
     println!("\nci: all steps passed");
     Ok(())
+}
+
+/// Runs the first command of README.md as written, but without
+/// `--release` (the tests built the debug binary already), in a directory
+/// of its own under `target/`, inside the workspace so that `cargo run -p`
+/// finds it. From f7fb88c on, `kefu-man` beside `kefu` made that command
+/// fail ("could not determine which binary to run") and nothing noticed.
+fn readme_first_command() -> Result {
+    let root = crate::process::root();
+    let readme = std::fs::read_to_string(root.join("README.md"))
+        .map_err(|e| Error(format!("README.md: {e}")))?;
+    let line =
+        first_command(&readme).ok_or_else(|| Error("README.md has no ```sh block".into()))?;
+    let line = line.replace(" --release", "");
+    let dir = root.join("target").join("readme-first-command");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| Error(format!("{}: {e}", dir.display())))?;
+    let mut sh = std::process::Command::new("sh");
+    sh.args(["-c", &line]).current_dir(&dir);
+    let done = run(sh);
+    let _ = std::fs::remove_dir_all(&dir);
+    done
+}
+
+/// The first line of the first ```sh block of `readme`.
+fn first_command(readme: &str) -> Option<&str> {
+    let mut lines = readme.lines().skip_while(|l| l.trim() != "```sh");
+    lines.next()?;
+    lines
+        .next()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && *l != "```")
 }
 
 /// The core must stay free of HTTP clients and runtimes, and picking one
@@ -196,6 +229,20 @@ fn crates_named(tree: &str, names: &[&str]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_command_is_the_first_line_of_the_first_sh_block() {
+        let readme = "# x\n\ntext\n\n```rust\nfn main() {}\n```\n\n```sh\ncargo run -p a -- b\nsecond\n```\n\n```sh\nother\n```\n";
+        assert_eq!(first_command(readme), Some("cargo run -p a -- b"));
+        assert_eq!(first_command("no block"), None);
+        assert_eq!(first_command("```sh\n```\n"), None);
+        let ours =
+            std::fs::read_to_string(crate::process::root().join("README.md")).expect("README");
+        assert!(
+            first_command(&ours)
+                .is_some_and(|c| c.starts_with("cargo run ") && c.contains("sync status"))
+        );
+    }
 
     #[test]
     fn crates_named_matches_whole_names_and_companions_only() {
