@@ -29,7 +29,7 @@ commands:
                       each vendor feature of `kefu` alone, examples per vendor, and
                       dependency hygiene (no HTTP/runtime in kefu-core; no cross-vendor
                       dependency in the facade; no mocks or snapshot helpers
-                      in the kefu binary)
+                      in the kefu binary), then README's first command (debug)
   snapshots           review insta snapshots (`cargo insta review`; without cargo-insta,
                       writes .snap.new files and lists them); never accepts anything
   sandbox [--vendor V] [ARGS...]
