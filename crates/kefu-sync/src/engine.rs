@@ -404,10 +404,7 @@ impl Run<'_> {
         if lo >= until {
             if state.cursor.is_none() {
                 // An empty range still records where the stream stands.
-                let mut next = state.clone();
-                next.cursor = Some(row::instant(until));
-                next.complete = true;
-                next.last_outcome = Some("complete".to_owned());
+                let next = state.advanced(row::instant(until), true);
                 if let Err(e) = self.save_state(&next).await {
                     return WindowEnd::Failed(e);
                 }
@@ -659,21 +656,11 @@ impl Run<'_> {
     ) -> StreamState {
         // The cursor only moves forward; it is the window's bound, never
         // the wall time of the attempt.
-        let mut next = state.clone();
-        next.cursor = Some(row::instant(match cursor {
+        let keep = match cursor {
             Some(c) if c > to => c,
             _ => to,
-        }));
-        next.complete = to >= self.until;
-        next.last_outcome = Some(
-            if next.complete {
-                "complete"
-            } else {
-                "in progress"
-            }
-            .to_owned(),
-        );
-        next
+        };
+        state.advanced(row::instant(keep), to >= self.until)
     }
 
     /// Counts a committed window in `state`, `summary` and the progress.
@@ -739,11 +726,8 @@ impl Run<'_> {
             updated = tracing::field::Empty,
             deleted = tracing::field::Empty,
         );
-        let mut next = state.clone();
         let mark = row::instant(Utc::now());
-        next.cursor = Some(mark.clone());
-        next.complete = true;
-        next.last_outcome = Some("complete".to_owned());
+        let next = state.advanced(mark.clone(), true);
         let work = self
             .snapshot_window(stream, &next, &mark)
             .instrument(span.clone());
@@ -839,21 +823,11 @@ impl Run<'_> {
             if let Some(reason) = self.must_stop() {
                 return WindowEnd::Stopped(reason);
             }
-            let mut next = state.clone();
             let keep = match cursor {
                 Some(c) if c > day => c,
                 _ => day,
             };
-            next.cursor = Some(row::day(keep));
-            next.complete = day >= last_day;
-            next.last_outcome = Some(
-                if next.complete {
-                    "complete"
-                } else {
-                    "in progress"
-                }
-                .to_owned(),
-            );
+            let next = state.advanced(row::day(keep), day >= last_day);
             let span = tracing::info_span!(
                 "kefu.sync.window",
                 stream = Stream::AgentStats.name(),

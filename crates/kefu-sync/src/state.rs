@@ -43,6 +43,19 @@ pub struct StreamState {
     pub last_outcome: Option<String>,
 }
 
+impl StreamState {
+    /// This state once a window up to `cursor` commits: complete or still
+    /// in progress, as its outcome says.
+    pub(crate) fn advanced(&self, cursor: String, complete: bool) -> Self {
+        Self {
+            cursor: Some(cursor),
+            complete,
+            last_outcome: Some(if complete { "complete" } else { "in progress" }.to_owned()),
+            ..self.clone()
+        }
+    }
+}
+
 /// The state of (account, stream), if any.
 pub async fn load(db: &Db, account: &str, stream: Stream) -> Result<Option<StreamState>> {
     let all = load_where(db, Some((account, stream))).await?;

@@ -595,37 +595,78 @@ async fn sqlite_windows_past_the_page_cache_are_written_by_key_range() {
     t.finish().await;
 }
 
-/// A SQLite database whose table looks large (its largest rowid is what a
-/// run goes by), so that every window is parked, and another connection
-/// that holds the write lock until it commits.
-async fn parked_and_busy(t: &TestDb) -> (Db, sqlx::SqliteConnection) {
-    use sqlx::Connection as _;
-    let db = t.open().await;
-    sqlx::query(
-        "INSERT INTO easemob_sessions (rowid, account, id, record, synced_at) \
-         VALUES (5000000, 'other', 'x', '{}', '2024-01-01T00:00:00.000Z')",
-    )
-    .execute(db.pool())
-    .await
-    .expect("a large rowid");
-    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", t.text_url))
-        .await
-        .expect("another connection");
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut other)
-        .await
-        .expect("the other writer begins");
-    (db, other)
+/// 12,000 sessions read in windows of 10 days (about 3,900 sessions, 78
+/// pages, each), into a SQLite database whose table looks large (its
+/// largest rowid is what a run goes by), so that every window is parked,
+/// while another connection holds the write lock until [`Busy::release`].
+struct Busy {
+    t: TestDb,
+    vendor: Easemob,
+    db: Db,
+    other: sqlx::SqliteConnection,
+    opts: Options,
 }
 
-/// Waits (20 s at most) until the vendor has answered `n` session requests;
-/// says how many it had.
-async fn until_requests(vendor: &Easemob, n: usize) -> usize {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while vendor.session_requests() < n && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+impl Busy {
+    async fn start(test: &str) -> Self {
+        use sqlx::Connection as _;
+        let t = TestDb::new(common::Kind::Sqlite, test)
+            .await
+            .expect("sqlite");
+        let vendor = Easemob::start(12_000).await;
+        let db = t.open().await;
+        sqlx::query(
+            "INSERT INTO easemob_sessions (rowid, account, id, record, synced_at) \
+             VALUES (5000000, 'other', 'x', '{}', '2024-01-01T00:00:00.000Z')",
+        )
+        .execute(db.pool())
+        .await
+        .expect("a large rowid");
+        let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", t.text_url))
+            .await
+            .expect("another connection");
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .expect("the other writer begins");
+        let mut opts = options(&[Stream::Sessions]);
+        opts.window = Some(Duration::days(10));
+        Self {
+            t,
+            vendor,
+            db,
+            other,
+            opts,
+        }
     }
-    vendor.session_requests()
+
+    /// Waits (20 s at most) until the vendor has answered `n` session
+    /// requests; says how many it had.
+    async fn until_requests(vendor: &Easemob, n: usize) -> usize {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while vendor.session_requests() < n && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        vendor.session_requests()
+    }
+
+    /// The other writer commits.
+    async fn release(other: &mut sqlx::SqliteConnection) {
+        sqlx::query("COMMIT")
+            .execute(other)
+            .await
+            .expect("the other writer commits");
+    }
+
+    /// Every session of the vendor is stored, once; then the database
+    /// closes.
+    async fn finish(self) {
+        let mut want = self.vendor.sandbox.session_ids();
+        want.sort();
+        assert_eq!(ids(&self.db, "easemob_sessions", "1").await, want);
+        self.db.close().await;
+        self.t.finish().await;
+    }
 }
 
 /// Another writer holds the SQLite file. A parked window waits for it, and
@@ -634,24 +675,14 @@ async fn until_requests(vendor: &Easemob, n: usize) -> usize {
 /// batches). Once the other writer is done, every session is stored once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parked_window_waits_for_a_busy_database_while_the_next_is_read() {
-    let t = TestDb::new(common::Kind::Sqlite, "busy")
-        .await
-        .expect("sqlite");
-    let vendor = Easemob::start(12_000).await;
-    let (db, mut other) = parked_and_busy(&t).await;
-    let mut opts = options(&[Stream::Sessions]);
-    // About 3,900 sessions (78 pages) a window.
-    opts.window = Some(Duration::days(10));
+    let mut b = Busy::start("busy").await;
     let release = async {
-        let read = until_requests(&vendor, 120).await;
-        sqlx::query("COMMIT")
-            .execute(&mut other)
-            .await
-            .expect("the other writer commits");
+        let read = Busy::until_requests(&b.vendor, 120).await;
+        Busy::release(&mut b.other).await;
         read
     };
-    let (src, controls) = (vendor.source(), Controls::default());
-    let (report, read) = tokio::join!(run(&db, &src, &opts, &controls), release);
+    let (src, controls) = (b.vendor.source(), Controls::default());
+    let (report, read) = tokio::join!(run(&b.db, &src, &b.opts, &controls), release);
     assert!(
         read >= 120,
         "the reading stopped at {read} requests while the database was busy"
@@ -659,11 +690,7 @@ async fn a_parked_window_waits_for_a_busy_database_while_the_next_is_read() {
     let s = &report.expect("run").streams[0];
     assert!(s.complete, "{s:?}");
     assert_eq!((s.fetched, s.inserted, s.updated), (12_000, 12_000, 0));
-    let mut want = vendor.sandbox.session_ids();
-    want.sort();
-    assert_eq!(ids(&db, "easemob_sessions", "1").await, want);
-    db.close().await;
-    t.finish().await;
+    b.finish().await;
 }
 
 /// The vendor gives up on the window being read while the window before,
@@ -672,31 +699,22 @@ async fn a_parked_window_waits_for_a_busy_database_while_the_next_is_read() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_window_read_whole_is_committed_when_the_next_one_fails() {
     use kefu_testkit::sandbox::Fault;
-    let t = TestDb::new(common::Kind::Sqlite, "fails")
-        .await
-        .expect("sqlite");
-    let vendor = Easemob::start(12_000).await;
-    let (db, mut other) = parked_and_busy(&t).await;
-    let mut opts = options(&[Stream::Sessions]);
-    opts.window = Some(Duration::days(10));
+    let mut b = Busy::start("fails").await;
     let fail = async {
         // Into the second window: more 429s than the transport retries.
-        until_requests(&vendor, 100).await;
-        vendor.sandbox.chaos().inject(
+        Busy::until_requests(&b.vendor, 100).await;
+        b.vendor.sandbox.chaos().inject(
             Fault::RateLimit {
                 retry_after_secs: 0,
             },
             1_000,
         );
-        until_requests(&vendor, 110).await;
+        Busy::until_requests(&b.vendor, 110).await;
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        sqlx::query("COMMIT")
-            .execute(&mut other)
-            .await
-            .expect("the other writer commits");
+        Busy::release(&mut b.other).await;
     };
-    let (src, controls) = (vendor.source(), Controls::default());
-    let (report, ()) = tokio::join!(run(&db, &src, &opts, &controls), fail);
+    let (src, controls) = (b.vendor.source(), Controls::default());
+    let (report, ()) = tokio::join!(run(&b.db, &src, &b.opts, &controls), fail);
     let s = &report.expect("run").streams[0];
     assert_eq!(s.stopped, Some(StopReason::RateLimit), "{s:?}");
     let first = may() + Duration::days(10);
@@ -709,7 +727,7 @@ async fn a_window_read_whole_is_committed_when_the_next_one_fails() {
         ),
         "{s:?}"
     );
-    let (rows, distinct) = count_rows(&db, "easemob_sessions", "1").await;
+    let (rows, distinct) = count_rows(&b.db, "easemob_sessions", "1").await;
     assert_eq!(rows, distinct);
     assert!(
         (3_000..5_000).contains(&rows),
@@ -717,14 +735,10 @@ async fn a_window_read_whole_is_committed_when_the_next_one_fails() {
     );
     assert_eq!(s.inserted, rows as u64);
 
-    vendor.sandbox.chaos().clear();
-    let again = run(&db, &src, &opts, &controls).await.expect("again");
+    b.vendor.sandbox.chaos().clear();
+    let again = run(&b.db, &src, &b.opts, &controls).await.expect("again");
     assert!(again.streams[0].complete, "{:?}", again.streams[0]);
-    let mut want = vendor.sandbox.session_ids();
-    want.sort();
-    assert_eq!(ids(&db, "easemob_sessions", "1").await, want);
-    db.close().await;
-    t.finish().await;
+    b.finish().await;
 }
 
 /// SQLite's writing connection never checkpoints; the engine's commits
