@@ -267,6 +267,9 @@ pub struct Db {
     /// SQLite: bytes of a key index a parked window's key range may cover
     /// ([`crate::spool`]).
     range_index_bytes: u64,
+    /// Free space for spool files as kefu counts it (tests only; none:
+    /// the file system's alone).
+    spool_space: Option<crate::spool::Space>,
     dialect: Dialect,
     url: DbUrl,
 }
@@ -357,6 +360,7 @@ impl Db {
             pg,
             checkpoint,
             range_index_bytes: RANGE_INDEX_BYTES,
+            spool_space: None,
             dialect,
             url: url.clone(),
         })
@@ -473,6 +477,25 @@ impl Db {
     pub fn with_range_index_bytes(mut self, bytes: u64) -> Self {
         self.range_index_bytes = bytes.max(1);
         self
+    }
+
+    /// The same database, its spool files failing as on a full disk once
+    /// they hold `bytes` between them: for tests, which cannot fill a disk.
+    #[doc(hidden)]
+    pub fn with_spool_space(mut self, bytes: u64) -> Self {
+        self.spool_space = Some(crate::spool::Space::new(bytes));
+        self
+    }
+
+    /// See [`Db::with_spool_space`].
+    pub(crate) fn spool_space(&self) -> Option<crate::spool::Space> {
+        self.spool_space.clone()
+    }
+
+    /// Spool writes refused for lack of room ([`Db::with_spool_space`]).
+    #[doc(hidden)]
+    pub fn spool_writes_refused(&self) -> u64 {
+        self.spool_space.as_ref().map_or(0, |s| s.refused())
     }
 
     /// Where a window's rows may be parked ([`crate::spool`]): a SQLite

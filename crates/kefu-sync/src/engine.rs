@@ -556,7 +556,7 @@ impl Run<'_> {
                             .bounds(&account)
                             .or_else(|| (writing.is_some() || db.must_wait()).then(Vec::new))
                     {
-                        match Spool::new_in(dir, bounds) {
+                        match Spool::new_in(dir, bounds, db.spool_space()) {
                             Ok(spool) => parking = Some(spool),
                             Err(e) => {
                                 tracing::warn!(
@@ -568,7 +568,15 @@ impl Run<'_> {
                         }
                     }
                     if let Some(spool) = parking.as_mut() {
-                        spool.park(batch).await?;
+                        if let Err(e) = spool.park(batch).await {
+                            // A full disk, say: this window is lost, not the
+                            // one before, which was read whole. Its file goes
+                            // first, so that the one before has room for the
+                            // rows it still holds in memory.
+                            drop(parking.take());
+                            settle!();
+                            return Err(e);
+                        }
                         continue;
                     }
                     if open.is_none() {

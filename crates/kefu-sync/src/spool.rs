@@ -23,8 +23,9 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::os::unix::fs::FileExt as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Result, SyncError};
 use crate::row::Row;
@@ -49,10 +50,102 @@ struct Range {
     chunks: Vec<Chunk>,
 }
 
+/// Free space for spool files as kefu counts it, on top of the file
+/// system's: for tests, which cannot fill a disk. A database's spools share
+/// it; a spool's bytes come back when its file is gone.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Space(Arc<SpaceLeft>);
+
+#[derive(Debug, Default)]
+struct SpaceLeft {
+    bytes: AtomicU64,
+    /// Writes refused so far.
+    refused: AtomicU64,
+}
+
+impl Space {
+    pub(crate) fn new(bytes: u64) -> Self {
+        let space = Self::default();
+        space.0.bytes.store(bytes, Ordering::SeqCst);
+        space
+    }
+
+    /// Bytes left.
+    #[cfg(test)]
+    fn left(&self) -> u64 {
+        self.0.bytes.load(Ordering::SeqCst)
+    }
+
+    /// Writes refused so far, for lack of room.
+    pub(crate) fn refused(&self) -> u64 {
+        self.0.refused.load(Ordering::SeqCst)
+    }
+
+    /// Takes `n` bytes, or fails as a full disk does.
+    fn take(&self, n: u64) -> std::io::Result<()> {
+        self.0
+            .bytes
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(n)
+            })
+            .map(|_| ())
+            .map_err(|_| {
+                self.0.refused.fetch_add(1, Ordering::SeqCst);
+                std::io::Error::new(std::io::ErrorKind::StorageFull, "no space left on device")
+            })
+    }
+}
+
+/// The unnamed file, where it is (for messages), and the space it took.
+#[derive(Debug)]
+struct SpoolFile {
+    file: File,
+    dir: PathBuf,
+    space: Option<Space>,
+    taken: AtomicU64,
+}
+
+impl SpoolFile {
+    fn write_all_at(&self, buf: &[u8], at: u64) -> std::io::Result<()> {
+        if let Some(space) = &self.space {
+            space.take(buf.len() as u64)?;
+            self.taken.fetch_add(buf.len() as u64, Ordering::SeqCst);
+        }
+        self.file.write_all_at(buf, at)
+    }
+
+    /// What an I/O error on this file tells the user.
+    fn error(&self, e: std::io::Error) -> SyncError {
+        let hint = if e.kind() == std::io::ErrorKind::StorageFull {
+            // The window is rolled back whole; the next run reads it again.
+            "; kefu keeps a window's rows beside the database while it reads \
+             them (up to two windows, about 150 MB at 50,000 sessions a \
+             window): free some space there and run again"
+        } else {
+            ""
+        };
+        SyncError::Database(format!(
+            "the spool file in {}: {e}{hint}",
+            self.dir.display()
+        ))
+    }
+}
+
+impl Drop for SpoolFile {
+    fn drop(&mut self) {
+        if let Some(space) = &self.space {
+            space
+                .0
+                .bytes
+                .fetch_add(*self.taken.get_mut(), Ordering::SeqCst);
+        }
+    }
+}
+
 /// An unnamed file of one window's rows, by key range.
 #[derive(Debug)]
 pub(crate) struct Spool {
-    file: Arc<File>,
+    file: Arc<SpoolFile>,
     /// Where the next chunk goes.
     end: u64,
     /// The first key of every range but the first, ascending.
@@ -65,8 +158,8 @@ impl Spool {
     /// A new spool in `dir` (the database's directory, so the rows stay on
     /// the file system the user chose for them), its ranges starting at
     /// `bounds` (sorted, at most [`MAX_RANGES`] - 1; none: one range, the
-    /// rows in the order they came).
-    pub(crate) fn new_in(dir: &Path, bounds: Vec<String>) -> Result<Self> {
+    /// rows in the order they came). `space`: see [`Space`].
+    pub(crate) fn new_in(dir: &Path, bounds: Vec<String>, space: Option<Space>) -> Result<Self> {
         let file = tempfile::tempfile_in(dir).map_err(|e| {
             SyncError::Database(format!(
                 "could not make a spool file in {}: {e}",
@@ -75,7 +168,12 @@ impl Spool {
         })?;
         debug_assert!(bounds.is_sorted() && bounds.len() < MAX_RANGES);
         Ok(Self {
-            file: Arc::new(file),
+            file: Arc::new(SpoolFile {
+                file,
+                dir: dir.to_owned(),
+                space,
+                taken: AtomicU64::new(0),
+            }),
             end: 0,
             ranges: (0..=bounds.len()).map(|_| Range::default()).collect(),
             bounds,
@@ -128,7 +226,7 @@ impl Spool {
             return Ok(());
         }
         let file = self.file.clone();
-        blocking(move || {
+        blocking(&self.file, move || {
             chunks
                 .iter()
                 .try_for_each(|(at, buf)| file.write_all_at(buf, *at))
@@ -162,7 +260,7 @@ impl Spool {
 /// A window's parked rows, being read back range by range.
 #[derive(Debug)]
 pub(crate) struct Unparking {
-    file: Arc<File>,
+    file: Arc<SpoolFile>,
     chunks: VecDeque<Chunk>,
 }
 
@@ -185,12 +283,12 @@ impl Unparking {
             self.chunks.pop_front();
         }
         let file = self.file.clone();
-        let rows = blocking(move || {
+        let rows = blocking(&self.file, move || {
             let mut rows = Vec::new();
             let mut buf = Vec::new();
             for c in take {
                 buf.resize(c.len, 0);
-                file.read_exact_at(&mut buf, c.at)?;
+                file.file.read_exact_at(&mut buf, c.at)?;
                 decode_chunk(&buf, &mut rows).ok_or_else(|| {
                     std::io::Error::new(
                         std::io::ErrorKind::InvalidData,
@@ -207,12 +305,13 @@ impl Unparking {
 
 /// Runs file I/O off the async workers.
 async fn blocking<T: Send + 'static>(
+    file: &SpoolFile,
     f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
 ) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| SyncError::Database(format!("the spool file's task failed: {e}")))?
-        .map_err(|e| SyncError::Database(format!("the spool file: {e}")))
+        .map_err(|e| file.error(e))
 }
 
 /// No value: an absent column or legacy hash.
@@ -460,7 +559,7 @@ mod tests {
     async fn parked_rows_read_back_whole_range_by_range_each_in_the_order_it_came() {
         let dir = tempfile::tempdir().unwrap();
         let bounds = vec!["b".to_owned(), "id-3".to_owned(), "x".to_owned()];
-        let mut spool = Spool::new_in(dir.path(), bounds).unwrap();
+        let mut spool = Spool::new_in(dir.path(), bounds, None).unwrap();
         assert_eq!(spool.ranges(), 4);
         let first = vec![
             row(
@@ -525,9 +624,9 @@ mod tests {
     #[tokio::test]
     async fn one_range_keeps_the_order_the_rows_came_in_and_an_empty_window_reads_back_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let spool = Spool::new_in(dir.path(), Vec::new()).unwrap();
+        let spool = Spool::new_in(dir.path(), Vec::new(), None).unwrap();
         assert!(all(spool.unpark().await.unwrap(), 500).await.is_empty());
-        let mut spool = Spool::new_in(dir.path(), Vec::new()).unwrap();
+        let mut spool = Spool::new_in(dir.path(), Vec::new(), None).unwrap();
         let rows: Vec<Row> = (0..1200)
             .rev()
             .map(|i| row(&format!("{i:04}"), vec![], &"x".repeat(200), None))
@@ -546,7 +645,7 @@ mod tests {
     #[tokio::test]
     async fn a_chunk_changed_in_the_file_fails_instead_of_being_misread() {
         let dir = tempfile::tempdir().unwrap();
-        let mut spool = Spool::new_in(dir.path(), Vec::new()).unwrap();
+        let mut spool = Spool::new_in(dir.path(), Vec::new(), None).unwrap();
         spool
             .park(vec![
                 row("a", vec![], "{}", None),
@@ -557,14 +656,46 @@ mod tests {
         let file = spool.file.clone();
         let mut rows = spool.unpark().await.unwrap();
         // The first row's length, one more than it is.
-        let len = file.metadata().unwrap().len();
+        let len = file.file.metadata().unwrap().len();
         let mut head = [0u8; 4];
-        file.read_exact_at(&mut head, 0).unwrap();
+        file.file.read_exact_at(&mut head, 0).unwrap();
         let bigger = u32::from_le_bytes(head) + 1;
-        file.write_all_at(&bigger.to_le_bytes(), 0).unwrap();
+        file.file.write_all_at(&bigger.to_le_bytes(), 0).unwrap();
         assert!(len > 8);
         let err = rows.next(10).await.unwrap_err();
         assert!(err.to_string().contains("did not read back"), "{err}");
+    }
+
+    /// A disk that fills while a window is parked: the park fails as the
+    /// file system would, naming where the file is, and what the spools
+    /// took comes back once they are gone.
+    #[tokio::test]
+    async fn a_full_disk_fails_the_park_and_names_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let space = Space::new(3 * CHUNK as u64);
+        let rows = |n: usize| -> Vec<Row> {
+            (0..n)
+                .map(|i| row(&format!("{i:05}"), vec![], &"x".repeat(1000), None))
+                .collect()
+        };
+        // Two chunks (of 64 rows, a little over `CHUNK`) go to the file.
+        let mut first = Spool::new_in(dir.path(), Vec::new(), Some(space.clone())).unwrap();
+        first.park(rows(130)).await.unwrap();
+        assert!(first.end > 2 * CHUNK as u64);
+        assert_eq!(space.left(), 3 * CHUNK as u64 - first.end);
+        // A second spool beside it has no room for a chunk.
+        let mut second = Spool::new_in(dir.path(), Vec::new(), Some(space.clone())).unwrap();
+        let err = second.park(rows(130)).await.unwrap_err().to_string();
+        assert_eq!(space.refused(), 1);
+        assert!(err.contains(&dir.path().display().to_string()), "{err}");
+        assert!(
+            err.contains("no space left") && err.contains("free some space"),
+            "{err}"
+        );
+        drop(second);
+        let unparked = first.unpark().await.unwrap();
+        drop(unparked);
+        assert_eq!(space.left(), 3 * CHUNK as u64);
     }
 
     #[test]

@@ -741,6 +741,78 @@ async fn a_window_read_whole_is_committed_when_the_next_one_fails() {
     b.finish().await;
 }
 
+/// The disk fills while a window is parked, and the window before, read
+/// whole, waits to be written: that window is still committed, with its
+/// cursor. The run fails naming the spool's directory, nothing of the
+/// window that filled the disk is stored, and the next run, with room
+/// again, goes on from there to every session once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_fails_the_window_being_parked_not_the_one_read_before() {
+    let Busy {
+        t,
+        vendor,
+        db,
+        other,
+        opts,
+    } = Busy::start("full").await;
+    // A window is about 5.1 MB parked: the first fits, the second, parked
+    // beside it while the first waits, runs out of room before its end.
+    let db = db.with_spool_space(7_500_000);
+    let mut b = Busy {
+        t,
+        vendor,
+        db,
+        other,
+        opts,
+    };
+    let release = async {
+        // Once the disk is full, the other writer lets go.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while b.db.spool_writes_refused() == 0 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        Busy::release(&mut b.other).await;
+    };
+    let (src, controls) = (b.vendor.source(), Controls::default());
+    let (report, ()) = tokio::join!(run(&b.db, &src, &b.opts, &controls), release);
+    assert_eq!(b.db.spool_writes_refused(), 1);
+    let report = report.expect("run");
+    let s = &report.streams[0];
+    let err = report.error.as_ref().expect("the run failed").to_string();
+    let dir = std::path::Path::new(&b.t.text_url).parent().expect("dir");
+    assert!(
+        err.contains("no space left") && err.contains(&dir.display().to_string()),
+        "{err}"
+    );
+    assert!(!s.complete && s.stopped.is_none(), "{s:?}");
+    let first = may() + Duration::days(10);
+    assert_eq!(
+        s.cursor.as_deref(),
+        Some(
+            first
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                .as_str()
+        ),
+        "{s:?}"
+    );
+    let (rows, distinct) = count_rows(&b.db, "easemob_sessions", "1").await;
+    assert_eq!(rows, distinct);
+    assert!(
+        (3_000..5_000).contains(&rows),
+        "{rows} rows of the first window"
+    );
+    assert_eq!(s.inserted, rows as u64);
+
+    // Room again.
+    b.db.close().await;
+    b.db = b.t.open().await;
+    let again = run(&b.db, &src, &b.opts, &controls).await.expect("again");
+    assert!(again.streams[0].complete, "{:?}", again.streams[0]);
+    assert_eq!(again.streams[0].inserted + rows as u64, 12_000);
+    b.finish().await;
+}
+
 /// SQLite's writing connection never checkpoints; the engine's commits
 /// start the background checkpoint. A sync's rows reach the database file
 /// while it is still open (not only at close), and closing leaves no WAL.
