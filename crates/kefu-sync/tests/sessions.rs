@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Duration;
 use common::{Easemob, TestDb, count_rows, ids, june, may};
-use kefu_sync::{Controls, Db, Options, Progress, Report, Source, StopReason, Stream, run};
+use kefu_sync::{
+    Controls, Db, Options, Progress, Report, Source, StopReason, Stream, StreamSummary, run,
+};
 
 /// Daily windows, fixed (the default adapts to the rows found).
 fn options(streams: &[Stream]) -> Options {
@@ -609,12 +611,17 @@ struct Busy {
 
 impl Busy {
     async fn start(test: &str) -> Self {
+        Self::start_with(test, |db| db).await
+    }
+
+    /// The same, the database opened through `with` (a test hook).
+    async fn start_with(test: &str, with: impl FnOnce(Db) -> Db) -> Self {
         use sqlx::Connection as _;
         let t = TestDb::new(common::Kind::Sqlite, test)
             .await
             .expect("sqlite");
         let vendor = Easemob::start(12_000).await;
-        let db = t.open().await;
+        let db = with(t.open().await);
         sqlx::query(
             "INSERT INTO easemob_sessions (rowid, account, id, record, synced_at) \
              VALUES (5000000, 'other', 'x', '{}', '2024-01-01T00:00:00.000Z')",
@@ -648,6 +655,30 @@ impl Busy {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         vendor.session_requests()
+    }
+
+    /// The run's summary `s` and the database hold the first window (10
+    /// days, 3,000 to 5,000 sessions) and nothing more: its rows, once
+    /// each, and its end as the cursor. Returns how many rows.
+    async fn only_the_first_window(&self, s: &StreamSummary) -> i64 {
+        let first = may() + Duration::days(10);
+        assert_eq!(
+            s.cursor.as_deref(),
+            Some(
+                first
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                    .as_str()
+            ),
+            "{s:?}"
+        );
+        let (rows, distinct) = count_rows(&self.db, "easemob_sessions", "1").await;
+        assert_eq!(rows, distinct);
+        assert!(
+            (3_000..5_000).contains(&rows),
+            "{rows} rows of the first window"
+        );
+        assert_eq!(s.inserted, rows as u64);
+        rows
     }
 
     /// The other writer commits.
@@ -717,23 +748,7 @@ async fn a_window_read_whole_is_committed_when_the_next_one_fails() {
     let (report, ()) = tokio::join!(run(&b.db, &src, &b.opts, &controls), fail);
     let s = &report.expect("run").streams[0];
     assert_eq!(s.stopped, Some(StopReason::RateLimit), "{s:?}");
-    let first = may() + Duration::days(10);
-    assert_eq!(
-        s.cursor.as_deref(),
-        Some(
-            first
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-                .as_str()
-        ),
-        "{s:?}"
-    );
-    let (rows, distinct) = count_rows(&b.db, "easemob_sessions", "1").await;
-    assert_eq!(rows, distinct);
-    assert!(
-        (3_000..5_000).contains(&rows),
-        "{rows} rows of the first window"
-    );
-    assert_eq!(s.inserted, rows as u64);
+    b.only_the_first_window(s).await;
 
     b.vendor.sandbox.chaos().clear();
     let again = run(&b.db, &src, &b.opts, &controls).await.expect("again");
@@ -748,23 +763,9 @@ async fn a_window_read_whole_is_committed_when_the_next_one_fails() {
 /// again, goes on from there to every session once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_fails_the_window_being_parked_not_the_one_read_before() {
-    let Busy {
-        t,
-        vendor,
-        db,
-        other,
-        opts,
-    } = Busy::start("full").await;
     // A window is about 5.1 MB parked: the first fits, the second, parked
     // beside it while the first waits, runs out of room before its end.
-    let db = db.with_spool_space(7_500_000);
-    let mut b = Busy {
-        t,
-        vendor,
-        db,
-        other,
-        opts,
-    };
+    let mut b = Busy::start_with("full", |db| db.with_spool_space(7_500_000)).await;
     let release = async {
         // Once the disk is full, the other writer lets go.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
@@ -786,23 +787,7 @@ async fn a_full_disk_fails_the_window_being_parked_not_the_one_read_before() {
         "{err}"
     );
     assert!(!s.complete && s.stopped.is_none(), "{s:?}");
-    let first = may() + Duration::days(10);
-    assert_eq!(
-        s.cursor.as_deref(),
-        Some(
-            first
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-                .as_str()
-        ),
-        "{s:?}"
-    );
-    let (rows, distinct) = count_rows(&b.db, "easemob_sessions", "1").await;
-    assert_eq!(rows, distinct);
-    assert!(
-        (3_000..5_000).contains(&rows),
-        "{rows} rows of the first window"
-    );
-    assert_eq!(s.inserted, rows as u64);
+    let rows = b.only_the_first_window(s).await;
 
     // Room again.
     b.db.close().await;
